@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { ErrorCode, FirebreakError } from '../lib/errors.js';
+
+/** Where the data lives: a Postgres server, or the embedded PGlite directory. */
+export type DatabaseConfig = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+
+/** Validated, frozen configuration: the only thing the rest of firebreak knows of the environment. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly database: DatabaseConfig;
+  /** Bearer token Alertmanager must send; undefined → only loopback clients are accepted. */
+  readonly webhookToken: string | undefined;
+  readonly webhookMaxBytes: number;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+}
+
+// An empty value (`PORT=` in a .env file) means "not set", as it does for most twelve-factor tools.
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+const integer = (min: number, max: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int({ error: 'must be a whole number' })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` });
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const envSchema = z.object({
+  PORT: optional(integer(0, 65535)),
+  HOST: optional(z.string()),
+  DATABASE_URL: optional(
+    z.string().regex(/^postgres(ql)?:\/\/\S+$/, { error: 'must be a postgres:// or postgresql:// URL' }),
+  ),
+  FIREBREAK_DATA_DIR: optional(z.string()),
+  ALERTMANAGER_WEBHOOK_TOKEN: optional(
+    z.string().regex(/^[\x21-\x7e]+$/, { error: 'must be printable ASCII without spaces (it travels in an HTTP header)' }),
+  ),
+  // 1 KiB floor: below that not even one alert fits. 1 GiB ceiling: the body is held in memory.
+  WEBHOOK_MAX_BYTES: optional(integer(1024, 1024 * 1024 * 1024)),
+  LOG_LEVEL: optional(
+    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
+  ),
+});
+
+/** Variables whose values must never be echoed back in an error message. */
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'ALERTMANAGER_WEBHOOK_TOKEN']);
+
+/**
+ * Reads and validates the environment. Throws one FirebreakError(ConfigInvalid) naming every wrong
+ * variable and why, so an operator fixes them all in one go.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      const value = env[name];
+      const shown = SECRET_VARIABLES.has(name) || value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+      return `  - ${name}: ${issue.message}${shown}`;
+    });
+    throw new FirebreakError(ErrorCode.ConfigInvalid, `Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT ?? 3000,
+    host: e.HOST ?? '0.0.0.0',
+    database: Object.freeze(
+      e.DATABASE_URL
+        ? { kind: 'postgres' as const, url: e.DATABASE_URL }
+        : { kind: 'pglite' as const, dataDir: e.FIREBREAK_DATA_DIR ?? './data' },
+    ),
+    webhookToken: e.ALERTMANAGER_WEBHOOK_TOKEN,
+    webhookMaxBytes: e.WEBHOOK_MAX_BYTES ?? 16 * 1024 * 1024,
+    logLevel: e.LOG_LEVEL ?? 'info',
+  });
+}
+
+/**
+ * The process environment, with a `.env` file in the working directory loaded first when there is
+ * one (variables already set win). This module is the one reader of process.env.
+ */
+export function readProcessEnv(envFile = '.env'): Record<string, string | undefined> {
+  try {
+    process.loadEnvFile(envFile);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  return { ...process.env };
+}

@@ -1,0 +1,86 @@
+import pg from 'pg';
+import type { Logger } from '../lib/logger.js';
+import type { Db, Queryable, QueryResult } from './db.js';
+import { wrapDatabaseError } from './errors.js';
+
+const INT8_OID = 20;
+
+// Parse int8 as number so both adapters agree (PGlite does this already). Ids, counts and sums of
+// sizes stay far below 2^53. Done per pool rather than through pg.types, so nothing global changes.
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID && format !== 'binary') return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+/** Options for the Postgres adapter. */
+export interface PgDbOptions {
+  url: string;
+  logger: Logger;
+  /** Pool size per process. Replicas add up: keep the sum below the server's max_connections. */
+  max?: number;
+}
+
+/** A Db over a `pg` Pool on a real Postgres server. */
+export function createPgDb({ url, logger, max = 10 }: PgDbOptions): Db {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    types,
+    // A dead server should give a quick 503 (Alertmanager then retries), not hang the webhook.
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'firebreak',
+  });
+  // An idle client losing its connection emits here; unhandled, it would crash the process.
+  pool.on('error', (err) => logger.warn({ err: err.message }, 'idle database connection lost'));
+
+  const run = async <R extends object>(client: pg.Pool | pg.PoolClient, text: string, params?: readonly unknown[]) => {
+    try {
+      const res = await client.query<R & pg.QueryResultRow>(text, params as unknown[] | undefined);
+      return { rows: res.rows, rowCount: res.rowCount ?? 0 } satisfies QueryResult<R>;
+    } catch (err) {
+      throw wrapDatabaseError(err);
+    }
+  };
+
+  // Without parameters pg uses the simple query protocol, which accepts several statements.
+  const exec = async (client: pg.Pool | pg.PoolClient, sql: string) => {
+    await run(client, sql);
+  };
+
+  return {
+    kind: 'postgres',
+    query: (text, params) => run(pool, text, params),
+    exec: (sql) => exec(pool, sql),
+    async transaction(fn) {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        throw wrapDatabaseError(err);
+      }
+      const tx: Queryable = { query: (text, params) => run(client, text, params), exec: (sql) => exec(client, sql) };
+      let broken: unknown;
+      try {
+        await tx.query('BEGIN');
+        const result = await fn(tx);
+        await tx.query('COMMIT');
+        return result;
+      } catch (err) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackErr) {
+          broken = rollbackErr; // the connection is gone: do not hand it back to the pool
+        }
+        throw wrapDatabaseError(err);
+      } finally {
+        client.release(broken instanceof Error ? broken : undefined);
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import type { Queryable } from '../db/db.js';
+import type { IncidentStatus, Severity } from './types.js';
+
+const OPEN = "('triggered', 'acknowledged', 'mitigated')";
+// Namespace for per-group advisory locks (the second key is hashtext(group_key)).
+const GROUP_LOCK_CLASS = 4242;
+
+/** The few columns the intake needs of an incident. */
+export interface IncidentHead {
+  id: number;
+  number: number;
+  status: IncidentStatus;
+}
+
+/**
+ * Serializes webhooks of one group until the transaction ends. Without it, two deliveries of a new
+ * group racing would both find no open incident; the unique index would refuse the second insert,
+ * but only after it had taken an incident number.
+ */
+export async function lockGroup(tx: Queryable, groupKey: string): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [GROUP_LOCK_CLASS, groupKey]);
+}
+
+/** The group's open incident, row-locked for this transaction. */
+export async function findOpenIncident(tx: Queryable, groupKey: string): Promise<IncidentHead | null> {
+  const { rows } = await tx.query<IncidentHead>(
+    `SELECT id, number, status FROM incidents WHERE group_key = $1 AND status IN ${OPEN} FOR NO KEY UPDATE`,
+    [groupKey],
+  );
+  return rows[0] ?? null;
+}
+
+/** The group's most recent incident, open or not. */
+export async function latestIncidentOfGroup(tx: Queryable, groupKey: string): Promise<IncidentHead | null> {
+  const { rows } = await tx.query<IncidentHead>(
+    'SELECT id, number, status FROM incidents WHERE group_key = $1 ORDER BY id DESC LIMIT 1',
+    [groupKey],
+  );
+  return rows[0] ?? null;
+}
+
+/** What a new incident from Alertmanager starts with. */
+export interface NewAlertIncident {
+  title: string;
+  severity: Severity;
+  groupKey: string;
+  groupLabels: Record<string, string>;
+  commonLabels: Record<string, string>;
+  commonAnnotations: Record<string, string>;
+  externalUrl: string | null;
+  previousIncidentId: number | null;
+  at: Date;
+}
+
+export async function insertIncident(tx: Queryable, i: NewAlertIncident): Promise<IncidentHead> {
+  const { rows } = await tx.query<IncidentHead>(
+    `INSERT INTO incidents (title, severity, group_key, group_labels, common_labels, common_annotations,
+                            external_url, previous_incident_id, opened_at, last_seen_at)
+     VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7, $8, $9, $9)
+     RETURNING id, number, status`,
+    [i.title, i.severity, i.groupKey, JSON.stringify(i.groupLabels), JSON.stringify(i.commonLabels),
+      JSON.stringify(i.commonAnnotations), i.externalUrl, i.previousIncidentId, i.at],
+  );
+  return rows[0]!;
+}
+
+/** Records that a notification for the incident arrived. */
+export async function touchIncident(tx: Queryable, id: number, at: Date): Promise<void> {
+  await tx.query('UPDATE incidents SET last_seen_at = $2, notifications = notifications + 1 WHERE id = $1', [id, at]);
+}
+
+/** Open incidents among `ids` with how many of their alerts still fire, row-locked. */
+export async function openIncidentsWithFiring(tx: Queryable, ids: readonly number[]): Promise<(IncidentHead & { firing: number })[]> {
+  const { rows } = await tx.query<IncidentHead & { firing: number }>(
+    `SELECT i.id, i.number, i.status,
+            (SELECT count(*) FROM alerts a WHERE a.incident_id = i.id AND a.status = 'firing')::int AS firing
+       FROM incidents i
+      WHERE i.id = ANY($1::bigint[]) AND i.status IN ${OPEN}
+      ORDER BY i.id
+        FOR NO KEY UPDATE`,
+    [ids],
+  );
+  return rows;
+}
+
+const STATUS_TIMESTAMP: Partial<Record<IncidentStatus, string>> = {
+  acknowledged: 'acknowledged_at',
+  mitigated: 'mitigated_at',
+  resolved: 'resolved_at',
+  closed: 'closed_at',
+};
+
+/** Moves the incident to `status`, stamping that status's time once. */
+export async function setIncidentStatus(tx: Queryable, id: number, status: IncidentStatus, at: Date): Promise<void> {
+  const column = STATUS_TIMESTAMP[status];
+  await tx.query(
+    column
+      ? `UPDATE incidents SET status = $2, ${column} = COALESCE(${column}, $3) WHERE id = $1`
+      : 'UPDATE incidents SET status = $2 WHERE id = $1 AND $3::timestamptz IS NOT NULL',
+    [id, status, at],
+  );
+}

@@ -1,0 +1,123 @@
+import type { Db } from '../db/db.js';
+import type { Notification } from '../ingest/notification.js';
+import { enqueueJob } from '../runner/queue.js';
+import { lookupAlerts, writeAlerts } from './alerts-sql.js';
+import {
+  findOpenIncident, insertIncident, latestIncidentOfGroup, lockGroup, openIncidentsWithFiring, setIncidentStatus,
+  touchIncident, type IncidentHead,
+} from './incidents-sql.js';
+import { onAllAlertsResolved } from './lifecycle.js';
+import { describeAlert, incidentTitle, planIntake, summarizeBatch, TARGET, type AlertOutcome, type AlertStep } from './plan.js';
+import { severityFromLabel, worstSeverity } from './severity.js';
+import { appendTimeline } from './timeline.js';
+import { incidentRef, type TimelineEntry } from './types.js';
+
+/** The actor name for what Alertmanager caused. */
+export const ALERTMANAGER_ACTOR = 'alertmanager';
+// A timeline event lists at most this many of its alerts; the alerts table holds them all.
+const LISTED_ALERTS = 50;
+
+/** What one notification did. */
+export interface IntakeResult {
+  /** Incident numbers the notification touched, the group's own first. */
+  incidentNumbers: number[];
+  /** Number of the incident opened by this notification, if any. */
+  opened: number | null;
+  counts: Record<AlertOutcome, number>;
+  /** Incidents this notification resolved (all alerts resolved, nobody had acknowledged). */
+  resolved: number[];
+}
+
+/**
+ * Stores one Alertmanager notification in ONE transaction: alerts, the group's incident, timeline
+ * events and follow-up jobs. When this resolves, everything is committed; when it throws, nothing is.
+ */
+export async function ingestNotification(db: Db, n: Notification, at: Date): Promise<IntakeResult> {
+  return db.transaction(async (tx) => {
+    await lockGroup(tx, n.groupKey);
+    let target = await findOpenIncident(tx, n.groupKey);
+    const lookups = await lookupAlerts(tx, n.alerts);
+    const plan = planIntake(n.alerts, lookups);
+    const timeline: TimelineEntry[] = [];
+    let opened: IncidentHead | null = null;
+
+    if (!target && plan.needsTarget) {
+      const previous = await latestIncidentOfGroup(tx, n.groupKey);
+      const homeless = plan.steps.filter((s) => s.incident === TARGET).map((s) => n.alerts[s.index]!);
+      const firing = homeless.filter((a) => a.status === 'firing');
+      const severity = worstSeverity((firing.length ? firing : homeless).map((a) => severityFromLabel(a.labels.severity)));
+      const title = incidentTitle(n.groupLabels, n.commonLabels, homeless[0]);
+      target = opened = await insertIncident(tx, {
+        title, severity, groupKey: n.groupKey, groupLabels: n.groupLabels, commonLabels: n.commonLabels,
+        commonAnnotations: n.commonAnnotations, externalUrl: n.externalUrl, previousIncidentId: previous?.id ?? null, at,
+      });
+      timeline.push({
+        incidentId: target.id, at, kind: 'incident.opened', actor: ALERTMANAGER_ACTOR,
+        summary: `${incidentRef(target.number)} opened: ${title} (${severity})` +
+          (previous ? `; the group fired again after ${incidentRef(previous.number)}` : ''),
+        data: { groupKey: n.groupKey, severity, title, previousIncident: previous?.number ?? null },
+      });
+      await enqueueJob(tx, { kind: 'incident.opened', incidentId: target.id, uniqueKey: `incident.opened:${target.id}`, payload: { incidentId: target.id } });
+    }
+
+    const targetId = target?.id ?? null;
+    const incidentOf = (s: AlertStep) => (s.incident === TARGET ? targetId! : s.incident);
+    await writeAlerts(tx, n.alerts, plan.steps, targetId, at);
+    timeline.push(...alertEvents(n, plan.steps, incidentOf, at));
+
+    const touched = [...new Set([...(targetId ? [targetId] : []), ...plan.steps.map(incidentOf)])];
+    for (const id of touched) await touchIncident(tx, id, at);
+
+    const resolved: number[] = [];
+    const withResolves = [...new Set(plan.steps.filter((s) => s.outcome === 'resolved').map(incidentOf))];
+    for (const inc of await openIncidentsWithFiring(tx, withResolves)) {
+      if (inc.firing > 0) continue;
+      const ref = incidentRef(inc.number);
+      timeline.push({ incidentId: inc.id, at, kind: 'alerts.all_resolved', actor: ALERTMANAGER_ACTOR, summary: `All alerts of ${ref} resolved` });
+      if (onAllAlertsResolved(inc.status) === 'resolve') {
+        await setIncidentStatus(tx, inc.id, 'resolved', at);
+        resolved.push(inc.number);
+        timeline.push({
+          incidentId: inc.id, at, kind: 'incident.status_changed', actor: ALERTMANAGER_ACTOR,
+          summary: `${ref} resolved by itself: all alerts resolved and nobody had acknowledged it`,
+          data: { from: inc.status, to: 'resolved' },
+        });
+      }
+    }
+    await appendTimeline(tx, timeline);
+
+    const numbers = new Map<number, number>();
+    if (target) numbers.set(target.id, target.number);
+    for (const l of lookups) for (const k of [l.exact, l.latest]) if (k) numbers.set(k.incidentId, k.incidentNumber);
+    const counts: Record<AlertOutcome, number> = { fired: 0, refired: 0, resolved: 0, repeat: 0 };
+    for (const s of plan.steps) if (!s.superseded) counts[s.outcome]++;
+    return { incidentNumbers: touched.map((id) => numbers.get(id)!), opened: opened?.number ?? null, counts, resolved };
+  });
+}
+
+/** One timeline event per incident and outcome (a 2,000-alert storm is one event, not 2,000). */
+function alertEvents(n: Notification, steps: readonly AlertStep[], incidentOf: (s: AlertStep) => number, at: Date): TimelineEntry[] {
+  const batches = new Map<string, AlertStep[]>();
+  for (const s of steps) {
+    if (s.outcome === 'repeat') continue;
+    const key = `${incidentOf(s)}:${s.outcome}`;
+    batches.set(key, [...(batches.get(key) ?? []), s]);
+  }
+  return [...batches.values()].map((batch) => {
+    const outcome = batch[0]!.outcome as Exclude<AlertOutcome, 'repeat'>;
+    const descriptions = batch.map((s) => describeAlert(n.alerts[s.index]!, n.groupLabels));
+    return {
+      incidentId: incidentOf(batch[0]!), at, kind: `alerts.${outcome}` as const, actor: ALERTMANAGER_ACTOR,
+      summary: summarizeBatch(outcome, descriptions),
+      data: {
+        count: batch.length,
+        alerts: batch.slice(0, LISTED_ALERTS).map((s, i) => ({
+          fingerprint: n.alerts[s.index]!.fingerprint,
+          startsAt: n.alerts[s.index]!.startsAt,
+          alert: descriptions[i],
+          ...(s.superseded ? { superseded: true } : {}),
+        })),
+      },
+    };
+  });
+}

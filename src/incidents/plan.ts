@@ -1,0 +1,130 @@
+import type { AlertNotice } from '../ingest/notification.js';
+
+/** An alert row already stored, as the planner needs to see it. */
+export interface KnownAlert {
+  id: number;
+  incidentId: number;
+  incidentNumber: number;
+  incidentOpen: boolean;
+  status: 'firing' | 'resolved';
+}
+
+/**
+ * What the database holds for one incoming alert: `exact`, the row with the same fingerprint and
+ * startsAt; `latest`, the fingerprint's firing row if it has one, else its most recent row.
+ */
+export interface AlertLookup {
+  exact?: KnownAlert;
+  latest?: KnownAlert;
+}
+
+/**
+ * - fired: an alert seen for the first time (inserted).
+ * - refired: a fingerprint seen before firing again, as a new instance (new startsAt; inserted).
+ * - resolved: a firing alert resolved (or first seen already resolved).
+ * - repeat: nothing new; Alertmanager re-sent what we have. Only counters change.
+ */
+export type AlertOutcome = 'fired' | 'refired' | 'resolved' | 'repeat';
+
+/** The group's open incident, to be created if the plan needs one and there is none. */
+export const TARGET = 'target' as const;
+
+/** One write the intake will make. */
+export interface AlertStep {
+  /** Index of the notice in the notification's alerts. */
+  index: number;
+  outcome: AlertOutcome;
+  /** The row to update; undefined → insert a new row. */
+  rowId: number | undefined;
+  /** The incident the row belongs to after this step. */
+  incident: number | typeof TARGET;
+  status: 'firing' | 'resolved';
+  /**
+   * Set on a firing row being closed because a newer instance of its fingerprint fires:
+   * Alertmanager holds one alert per fingerprint, so the older instance has ended.
+   */
+  superseded?: true;
+}
+
+/** Decisions for one notification. */
+export interface IntakePlan {
+  steps: AlertStep[];
+  /** Some alert must go to the group's open incident (created when there is none). */
+  needsTarget: boolean;
+}
+
+/**
+ * Decides, for each incoming alert, whether it is new, firing again, resolved or a repeat, and
+ * which incident it belongs to. Pure: the intake runs it between its reads and its writes.
+ */
+export function planIntake(alerts: readonly AlertNotice[], lookups: readonly AlertLookup[]): IntakePlan {
+  const steps: AlertStep[] = [];
+  alerts.forEach((notice, index) => {
+    const { exact, latest } = lookups[index] ?? {};
+    const step = (outcome: AlertOutcome, row: KnownAlert | undefined, incident: number | typeof TARGET): AlertStep => ({
+      index, outcome, rowId: row?.id, incident, status: notice.status,
+    });
+    const supersede = (row: KnownAlert | undefined) => {
+      if (row && row.status === 'firing') {
+        steps.push({ index, outcome: 'resolved', rowId: row.id, incident: row.incidentId, status: 'resolved', superseded: true });
+      }
+    };
+
+    if (notice.status === 'firing') {
+      if (exact) {
+        // A re-send. An instance that resolved stays resolved: a late or replayed firing notice for
+        // it changes nothing, and a still-firing alert stays with its incident even when a person
+        // resolved that incident.
+        steps.push(step('repeat', exact, exact.incidentId));
+      } else {
+        // New instance. Seen before under another startsAt: it fires again.
+        supersede(latest);
+        steps.push(step(latest ? 'refired' : 'fired', undefined, TARGET));
+      }
+      return;
+    }
+
+    // Resolved. Alertmanager may restamp startsAt on a resolve (see the fixtures' README), so a
+    // resolve without an exact match closes the fingerprint's firing row.
+    const row = exact ?? latest;
+    if (!row) steps.push(step('resolved', undefined, TARGET));
+    else steps.push(step(row.status === 'firing' ? 'resolved' : 'repeat', row, row.incidentId));
+  });
+  return { steps, needsTarget: steps.some((s) => s.incident === TARGET) };
+}
+
+/** `HighErrorRate (pod=checkout-7d9f-abc)`: the alertname and the labels that tell it apart. */
+export function describeAlert(notice: AlertNotice, groupLabels: Record<string, string>): string {
+  const name = notice.labels.alertname ?? notice.fingerprint;
+  const distinct = Object.entries(notice.labels)
+    .filter(([k]) => k !== 'alertname' && k !== 'severity' && !(k in groupLabels))
+    .slice(0, 3)
+    .map(([k, v]) => `${k}=${v}`);
+  return distinct.length ? `${name} (${distinct.join(', ')})` : name;
+}
+
+const OUTCOME_VERB: Record<Exclude<AlertOutcome, 'repeat'>, string> = {
+  fired: 'firing',
+  refired: 'firing again',
+  resolved: 'resolved',
+};
+
+/** One line for a batch of alerts with the same outcome, e.g. "2 alerts firing: HighErrorRate". */
+export function summarizeBatch(outcome: Exclude<AlertOutcome, 'repeat'>, descriptions: readonly string[]): string {
+  const verb = OUTCOME_VERB[outcome];
+  if (descriptions.length === 1) return `Alert ${verb}: ${descriptions[0]}`;
+  const names = [...new Set(descriptions.map((d) => d.split(' (')[0]))];
+  const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? `, and ${names.length - 3} more` : '');
+  return `${descriptions.length} alerts ${verb}: ${shown}`;
+}
+
+/** `HighErrorRate on checkout`: the group's alertname and its other grouping label values. */
+export function incidentTitle(groupLabels: Record<string, string>, commonLabels: Record<string, string>, first?: AlertNotice): string {
+  const name = groupLabels.alertname ?? commonLabels.alertname ?? first?.labels.alertname ?? 'Alert';
+  const where = Object.entries(groupLabels)
+    .filter(([k]) => k !== 'alertname')
+    .map(([, v]) => v)
+    .filter(Boolean);
+  const title = where.length ? `${name} on ${where.join(', ')}` : name;
+  return title.length > 200 ? `${title.slice(0, 199)}…` : title;
+}

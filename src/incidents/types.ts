@@ -1,0 +1,61 @@
+/**
+ * Glossary
+ * - Alert: one firing of one Alertmanager alert, keyed by (fingerprint, startsAt). The same alert
+ *   re-sent by Alertmanager is the same Alert; it firing again after it resolved with a new startsAt
+ *   is a new Alert.
+ * - Group: Alertmanager's aggregation group, named by its groupKey. One open incident per group.
+ * - Incident: what people work on. Lifecycle triggered → acknowledged → mitigated → resolved →
+ *   closed. "Open" means triggered, acknowledged or mitigated.
+ * - Timeline event: an append-only, hash-chained record of something that happened to an incident.
+ * - Actor: who caused an event: a Slack user id, `alertmanager`, or `firebreak` itself.
+ */
+
+export const SEVERITIES = ['sev1', 'sev2', 'sev3', 'sev4'] as const;
+/** sev1 is the worst. */
+export type Severity = (typeof SEVERITIES)[number];
+
+export const INCIDENT_STATUSES = ['triggered', 'acknowledged', 'mitigated', 'resolved', 'closed'] as const;
+/** Where an incident is in its lifecycle. */
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+export const OPEN_STATUSES: readonly IncidentStatus[] = ['triggered', 'acknowledged', 'mitigated'];
+
+/** An incident as stored. */
+export interface Incident {
+  id: number;
+  number: number;
+  title: string;
+  severity: Severity;
+  status: IncidentStatus;
+  groupKey: string | null;
+  previousIncidentId: number | null;
+  commander: string | null;
+  openedAt: Date;
+  acknowledgedAt: Date | null;
+  mitigatedAt: Date | null;
+  resolvedAt: Date | null;
+  closedAt: Date | null;
+  lastSeenAt: Date;
+}
+
+/** The kinds of timeline event firebreak writes. */
+export type TimelineKind =
+  | 'incident.opened'
+  | 'incident.status_changed'
+  | 'alerts.fired'
+  | 'alerts.refired'
+  | 'alerts.resolved'
+  | 'alerts.all_resolved';
+
+/** One event to append to an incident's timeline. */
+export interface TimelineEntry {
+  incidentId: number;
+  at: Date;
+  kind: TimelineKind;
+  actor: string;
+  summary: string;
+  data?: Record<string, unknown>;
+}
+
+/** Shown as INC-n everywhere. */
+export const incidentRef = (number: number): string => `INC-${number}`;

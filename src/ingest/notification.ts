@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+/** One alert of a webhook, normalized: what firebreak keeps of it. */
+export interface AlertNotice {
+  fingerprint: string;
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** As Alertmanager sent it (up to nanoseconds); Postgres keeps microseconds. */
+  startsAt: string;
+  /** null while firing (Alertmanager sends the zero time 0001-01-01). */
+  endsAt: string | null;
+  generatorUrl: string | null;
+}
+
+/** An Alertmanager webhook (payload version 4), normalized. */
+export interface Notification {
+  groupKey: string;
+  status: 'firing' | 'resolved';
+  receiver: string;
+  groupLabels: Record<string, string>;
+  commonLabels: Record<string, string>;
+  commonAnnotations: Record<string, string>;
+  externalUrl: string | null;
+  truncatedAlerts: number;
+  alerts: AlertNotice[];
+}
+
+// RFC 3339 as Go's time package writes it; Date.parse alone accepts far looser strings.
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+const GO_ZERO_TIME = /^0001-01-01T00:00:00(\.0+)?Z$/;
+
+const timestamp = z.string().refine((s) => RFC3339.test(s) && !Number.isNaN(Date.parse(s)), {
+  error: 'must be an RFC 3339 timestamp',
+});
+const labelSet = z.record(z.string(), z.string({ error: 'label values must be strings' }));
+
+// Unknown keys are accepted and dropped: newer Alertmanagers add fields (notification_reason, ...).
+const alertSchema = z.object({
+  status: z.enum(['firing', 'resolved']),
+  labels: labelSet,
+  annotations: labelSet.default({}),
+  startsAt: timestamp,
+  endsAt: timestamp.optional(),
+  generatorURL: z.string().default(''),
+  fingerprint: z.string().min(1, { error: 'must not be empty' }).max(128, { error: 'must be at most 128 characters' }),
+});
+
+const notificationSchema = z
+  .object({
+    version: z.literal('4', { error: 'must be "4" (the Alertmanager webhook payload version)' }),
+    groupKey: z.string().min(1, { error: 'must not be empty' }).max(4096, { error: 'must be at most 4096 characters' }),
+    status: z.enum(['firing', 'resolved']),
+    receiver: z.string(),
+    groupLabels: labelSet.default({}),
+    commonLabels: labelSet.default({}),
+    commonAnnotations: labelSet.default({}),
+    externalURL: z.string().default(''),
+    truncatedAlerts: z.number().int().min(0).default(0),
+    alerts: z.array(alertSchema).min(1, { error: 'must hold at least one alert' }),
+  })
+  .superRefine((n, ctx) => {
+    // Alertmanager holds one alert per fingerprint, so a group never lists one twice.
+    const seen = new Set<string>();
+    n.alerts.forEach((a, i) => {
+      if (seen.has(a.fingerprint)) {
+        ctx.addIssue({ code: 'custom', path: ['alerts', i, 'fingerprint'], message: `duplicate fingerprint ${a.fingerprint}` });
+      }
+      seen.add(a.fingerprint);
+    });
+  });
+
+/** Why a payload was refused: the path of the first bad field, and what is wrong with it. */
+export interface PayloadProblem {
+  path: string;
+  message: string;
+}
+
+/** Validates a parsed JSON body as an Alertmanager webhook and normalizes it. */
+export function parseNotification(json: unknown): { ok: true; value: Notification } | { ok: false; problem: PayloadProblem } {
+  const parsed = notificationSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    // zod says "expected string, received undefined" for a missing field; people say "is required".
+    const message = issue.code === 'invalid_type' && / received undefined$/.test(issue.message) ? 'is required' : issue.message;
+    return { ok: false, problem: { path: formatPath(issue.path) || '(body)', message } };
+  }
+  const n = parsed.data;
+  return {
+    ok: true,
+    value: {
+      groupKey: n.groupKey,
+      status: n.status,
+      receiver: n.receiver,
+      groupLabels: n.groupLabels,
+      commonLabels: n.commonLabels,
+      commonAnnotations: n.commonAnnotations,
+      externalUrl: n.externalURL || null,
+      truncatedAlerts: n.truncatedAlerts,
+      alerts: n.alerts.map((a) => ({
+        fingerprint: a.fingerprint,
+        status: a.status,
+        labels: a.labels,
+        annotations: a.annotations,
+        startsAt: a.startsAt,
+        endsAt: a.endsAt === undefined || GO_ZERO_TIME.test(a.endsAt) ? null : a.endsAt,
+        generatorUrl: a.generatorURL || null,
+      })),
+    },
+  };
+}
+
+/** `['alerts', 3, 'startsAt']` → `alerts[3].startsAt`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+}

@@ -1,0 +1,47 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Reads open incident counts by severity at scrape time (from the database, so all replicas agree). */
+export type OpenIncidentsReader = () => Promise<Record<string, number>>;
+
+/** firebreak's Prometheus instruments, on a registry of their own (no global state). */
+export interface Metrics {
+  registry: Registry;
+  webhookRequests: Counter<'code'>;
+  webhookDuration: Histogram;
+  alertsReceived: Counter<'status'>;
+  rejectedWebhooks: Counter<'reason'>;
+}
+
+export function createMetrics(openIncidents: OpenIncidentsReader): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'firebreak_' });
+  const metrics: Metrics = {
+    registry,
+    webhookRequests: new Counter({
+      name: 'firebreak_webhook_requests_total', help: 'Alertmanager webhook requests by HTTP status code.',
+      labelNames: ['code'], registers: [registry],
+    }),
+    webhookDuration: new Histogram({
+      name: 'firebreak_webhook_duration_seconds', help: 'Time from request to response for Alertmanager webhooks.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry],
+    }),
+    alertsReceived: new Counter({
+      name: 'firebreak_alerts_received_total', help: 'Alerts in accepted webhooks, by alert status.',
+      labelNames: ['status'], registers: [registry],
+    }),
+    rejectedWebhooks: new Counter({
+      name: 'firebreak_rejected_webhooks_total', help: 'Webhooks refused as unacceptable (4xx), by reason.',
+      labelNames: ['reason'], registers: [registry],
+    }),
+  };
+  new Gauge({
+    name: 'firebreak_open_incidents', help: 'Open incidents (triggered, acknowledged, mitigated) by severity.',
+    labelNames: ['severity'], registers: [registry],
+    async collect() {
+      const counts = await openIncidents();
+      this.reset();
+      for (const severity of ['sev1', 'sev2', 'sev3', 'sev4']) this.set({ severity }, counts[severity] ?? 0);
+    },
+  });
+  return metrics;
+}

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { backends, type TestDatabase } from '../support/databases.js';
+import { fixture, startTestApp, type TestApp } from '../support/app.js';
+import { alerts, count, incidents, timeline } from '../support/state.js';
+
+const REAL_ORDER = ['firing-single', 'firing-group', 'partial-resolve', 'resolved-single', 'resolved-group', 'storm-2000'];
+
+for (const backend of backends()) {
+  describe(`intake of real Alertmanager traffic (${backend.name})`, () => {
+    let database: TestDatabase;
+    let app: TestApp;
+    const post = async (name: string) => {
+      const res = await app.postWebhook(await fixture(`alertmanager/${name}.json`));
+      assert.equal(res.status, 200, `${name}: ${await res.clone().text()}`);
+      return (await res.json()) as { incidents: string[]; alerts: Record<string, number> };
+    };
+
+    before(async () => {
+      database = await backend.create();
+      app = await startTestApp(database);
+    });
+    after(async () => {
+      await app.close();
+      await database.close();
+    });
+
+    test('the fixtures replayed in their real order give the expected incidents, alerts and timelines', async () => {
+      const answers = [];
+      for (const name of REAL_ORDER) answers.push(await post(name));
+      assert.deepEqual(answers.map((a) => a.incidents), [['INC-1'], ['INC-2'], ['INC-2'], ['INC-1'], ['INC-2'], ['INC-3']]);
+
+      const db = database.db;
+      assert.deepEqual(
+        (await incidents(db)).map(({ number, title, severity, status, previous }) => ({ number, title, severity, status, previous })),
+        [
+          { number: 1, title: 'DiskFillingUp on db', severity: 'sev3', status: 'resolved', previous: null },
+          { number: 2, title: 'HighErrorRate on checkout', severity: 'sev1', status: 'resolved', previous: null },
+          { number: 3, title: 'PodCrashLooping on search', severity: 'sev1', status: 'triggered', previous: null },
+        ],
+      );
+      const stored = await alerts(db);
+      assert.equal(stored.length, 2003, 'the restamped resolve of 7dedf9c618355572 must not add a row');
+      assert.deepEqual(
+        stored.filter((a) => a.incident < 3).map(({ fingerprint, status, incident, times_received }) => ({ fingerprint, status, incident, times_received })),
+        [
+          { fingerprint: 'db0ad9e2af2646ea', status: 'resolved', incident: 1, times_received: 2 },
+          { fingerprint: '117a4c79188d9f29', status: 'resolved', incident: 2, times_received: 3 },
+          { fingerprint: '7dedf9c618355572', status: 'resolved', incident: 2, times_received: 2 },
+        ],
+      );
+      assert.ok(stored.filter((a) => a.incident === 3).every((a) => a.status === 'firing'));
+
+      assert.deepEqual((await timeline(db, 2)).map((e) => [e.seq, e.kind, e.actor, e.summary]), [
+        [1, 'incident.opened', 'alertmanager', 'INC-2 opened: HighErrorRate on checkout (sev1)'],
+        [2, 'alerts.fired', 'alertmanager', '2 alerts firing: HighErrorRate'],
+        [3, 'alerts.resolved', 'alertmanager', 'Alert resolved: HighErrorRate (namespace=prod, pod=checkout-7d9f-abc)'],
+        [4, 'alerts.resolved', 'alertmanager', 'Alert resolved: HighErrorRate (namespace=prod, pod=checkout-7d9f-def)'],
+        [5, 'alerts.all_resolved', 'alertmanager', 'All alerts of INC-2 resolved'],
+        [6, 'incident.status_changed', 'alertmanager', 'INC-2 resolved by itself: all alerts resolved and nobody had acknowledged it'],
+      ]);
+      const storm = await timeline(db, 3);
+      assert.deepEqual(storm.map((e) => e.kind), ['incident.opened', 'alerts.fired']);
+      assert.equal(storm[1]!.summary, '2000 alerts firing: PodCrashLooping');
+      assert.equal(storm[1]!.data.count, 2000);
+      assert.equal(await count(db, "jobs WHERE kind = 'incident.opened'"), 3);
+    });
+
+    test('replaying every fixture again changes nothing but counters', async () => {
+      const db = database.db;
+      const before = {
+        incidents: (await incidents(db)).map(({ notifications: _, ...rest }) => rest),
+        alerts: (await alerts(db)).map(({ times_received: _, ...rest }) => rest),
+        timeline: await count(db, 'timeline_events'),
+        jobs: await count(db, 'jobs'),
+        received: (await alerts(db)).reduce((sum, a) => sum + a.times_received, 0),
+      };
+      for (const name of REAL_ORDER) {
+        const answer = await post(name);
+        assert.equal(answer.alerts.fired + answer.alerts.refired + answer.alerts.resolved, 0, `${name} changed state: ${JSON.stringify(answer.alerts)}`);
+      }
+      assert.deepEqual((await incidents(db)).map(({ notifications: _, ...rest }) => rest), before.incidents);
+      assert.deepEqual((await alerts(db)).map(({ times_received: _, ...rest }) => rest), before.alerts);
+      assert.equal(await count(db, 'timeline_events'), before.timeline);
+      assert.equal(await count(db, 'jobs'), before.jobs);
+      // Every alert of every replayed notification counted once more: 1 + 2 + 2 + 1 + 1 + 2000.
+      assert.equal((await alerts(db)).reduce((sum, a) => sum + a.times_received, 0), before.received + 2007);
+    });
+
+    test('the group firing again after its incident resolved opens a new incident that names the earlier', async () => {
+      const refire = JSON.parse(await fixture('alertmanager/firing-single.json'));
+      refire.alerts[0].startsAt = '2026-11-21T09:00:00.000000001Z';
+      const answer = await app.postWebhook(JSON.stringify(refire));
+      assert.equal(answer.status, 200);
+      assert.deepEqual(await answer.json(), { status: 'accepted', incidents: ['INC-4'], alerts: { fired: 0, refired: 1, resolved: 0, repeat: 0 } });
+      const inc4 = (await incidents(database.db)).find((i) => i.number === 4)!;
+      assert.equal(inc4.previous, 1);
+      assert.equal(inc4.status, 'triggered');
+      assert.deepEqual((await timeline(database.db, 4)).map((e) => e.summary), [
+        'INC-4 opened: DiskFillingUp on db (sev3); the group fired again after INC-1',
+        'Alert firing again: DiskFillingUp (instance=db-1:9100)',
+      ]);
+    });
+  });
+}

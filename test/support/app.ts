@@ -1,0 +1,45 @@
+import { readFile } from 'node:fs/promises';
+import { loadConfig } from '../../src/config/config.js';
+import type { Clock } from '../../src/lib/clock.js';
+import type { Logger } from '../../src/lib/logger.js';
+import { startFirebreak, type Firebreak } from '../../src/main.js';
+import type { TestDatabase } from './databases.js';
+import { captureLogs } from './logs.js';
+
+export const FIXTURES = new URL('../../../shared/fixtures/', import.meta.url);
+export const TOKEN = 'test-token-0123456789abcdef';
+
+/** A fixture file's text. */
+export const fixture = (path: string): Promise<string> => readFile(new URL(path, FIXTURES), 'utf8');
+
+/** A running firebreak on a test database, on a random loopback port. */
+export interface TestApp extends Firebreak {
+  logs: ReturnType<typeof captureLogs>;
+  /** POSTs a body to the Alertmanager webhook, with the bearer token unless `token: null`. */
+  postWebhook(body: string, init?: { token?: string | null; contentType?: string }): Promise<Response>;
+}
+
+export async function startTestApp(
+  database: TestDatabase,
+  env: Record<string, string> = {},
+  options: { clock?: Clock; logger?: Logger } = {},
+): Promise<TestApp> {
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ALERTMANAGER_WEBHOOK_TOKEN: TOKEN, LOG_LEVEL: 'debug', ...env });
+  const logs = captureLogs();
+  const app = await startFirebreak(config, options.logger ?? logs.logger, { db: database.db, clock: options.clock });
+  return {
+    ...app,
+    logs,
+    postWebhook(body, init = {}) {
+      const token = init.token === undefined ? TOKEN : init.token;
+      return fetch(`${app.url}/webhooks/alertmanager`, {
+        method: 'POST',
+        headers: {
+          'content-type': init.contentType ?? 'application/json',
+          ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+        },
+        body,
+      });
+    },
+  };
+}
