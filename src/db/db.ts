@@ -25,9 +25,22 @@ export interface Queryable {
 /** A database connection (pool or embedded instance) firebreak's modules are handed. */
 export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
-  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. With
+   * `lock`, the transaction first takes that advisory lock (held until it ends), in the same round
+   * trip as BEGIN.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: { lock?: AdvisoryLock }): Promise<T>;
   close(): Promise<void>;
+}
+
+/** A two-part advisory lock key: a namespace and a 32-bit key within it. */
+export type AdvisoryLock = readonly [namespace: number, key: number];
+
+/** The statement that takes `lock` until the end of the transaction; only integers reach the text. */
+export function advisoryLockSql([namespace, key]: AdvisoryLock): string {
+  if (!Number.isInteger(namespace) || !Number.isInteger(key)) throw new TypeError('advisory lock keys must be integers');
+  return `SELECT pg_advisory_xact_lock(${namespace | 0}, ${key | 0})`;
 }
 
 /** Postgres SQLSTATE codes firebreak reacts to by name. */

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../lib/logger.js';
-import type { Db, Queryable, QueryResult } from './db.js';
+import { advisoryLockSql, type Db, type Queryable, type QueryResult } from './db.js';
 import { wrapDatabaseError } from './errors.js';
 
 const INT8_OID = 20;
@@ -54,7 +54,7 @@ export function createPgDb({ url, logger, max = 10 }: PgDbOptions): Db {
     kind: 'postgres',
     query: (text, params) => run(pool, text, params),
     exec: (sql) => exec(pool, sql),
-    async transaction(fn) {
+    async transaction(fn, options) {
       let client: pg.PoolClient;
       try {
         client = await pool.connect();
@@ -64,7 +64,8 @@ export function createPgDb({ url, logger, max = 10 }: PgDbOptions): Db {
       const tx: Queryable = { query: (text, params) => run(client, text, params), exec: (sql) => exec(client, sql) };
       let broken: unknown;
       try {
-        await tx.query('BEGIN');
+        // One round trip for BEGIN and the lock: the simple protocol takes several statements.
+        await exec(client, options?.lock ? `BEGIN; ${advisoryLockSql(options.lock)}` : 'BEGIN');
         const result = await fn(tx);
         await tx.query('COMMIT');
         return result;

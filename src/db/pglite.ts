@@ -2,10 +2,11 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PGlite, types } from '@electric-sql/pglite';
 import { ErrorCode, FirebreakError } from '../lib/errors.js';
-import type { Db, Queryable, QueryResult } from './db.js';
+import { advisoryLockSql, type Db, type Queryable, type QueryResult } from './db.js';
 import { wrapDatabaseError } from './errors.js';
 
-// pg returns bytea as Buffer; PGlite as Uint8Array. Make PGlite agree.
+// pg returns bytea as Buffer; PGlite as Uint8Array. Make PGlite agree (per query: clone() drops
+// instance options).
 const parsers = {
   [types.BYTEA]: (value: string) => Buffer.from(value.startsWith('\\x') ? value.slice(2) : value, 'hex'),
 };
@@ -14,7 +15,7 @@ const parsers = {
 export function wrapPglite(instance: PGlite, onClose: () => Promise<void> = async () => {}): Db {
   const run = async <R extends object>(q: Pick<PGlite, 'query'>, text: string, params?: readonly unknown[]) => {
     try {
-      const res = await q.query<R>(text, params as unknown[] | undefined);
+      const res = await q.query<R>(text, params as unknown[] | undefined, { parsers });
       return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length } satisfies QueryResult<R>;
     } catch (err) {
       throw wrapDatabaseError(err);
@@ -31,9 +32,13 @@ export function wrapPglite(instance: PGlite, onClose: () => Promise<void> = asyn
     kind: 'pglite',
     query: (text, params) => run(instance, text, params),
     exec: (sql) => exec(instance, sql),
-    async transaction(fn) {
+    async transaction(fn, options) {
       try {
-        return await instance.transaction((t) => fn({ query: (text, params) => run(t, text, params), exec: (sql) => exec(t, sql) } satisfies Queryable));
+        return await instance.transaction(async (t) => {
+          // PGlite has one session, so transactions are serialized anyway; the lock is taken all the same.
+          if (options?.lock) await exec(t, advisoryLockSql(options.lock));
+          return fn({ query: (text, params) => run(t, text, params), exec: (sql) => exec(t, sql) } satisfies Queryable);
+        });
       } catch (err) {
         throw wrapDatabaseError(err);
       }
@@ -51,7 +56,7 @@ export async function openPgliteDb(dataDir: string): Promise<Db> {
   await mkdir(dir, { recursive: true });
   const releaseLock = await lockDataDir(dir);
   try {
-    const instance = await PGlite.create({ dataDir: join(dir, 'pglite'), parsers });
+    const instance = await PGlite.create({ dataDir: join(dir, 'pglite') });
     return wrapPglite(instance, releaseLock);
   } catch (err) {
     await releaseLock();
@@ -61,7 +66,7 @@ export async function openPgliteDb(dataDir: string): Promise<Db> {
 
 /** An in-memory embedded database (tests, `playbooks test`). */
 export async function createMemoryPglite(): Promise<PGlite> {
-  return PGlite.create({ parsers });
+  return PGlite.create();
 }
 
 /**

@@ -10,24 +10,22 @@ const OPEN = "('triggered', 'acknowledged', 'mitigated')";
  * where it has Postgres's microsecond precision, not JavaScript's milliseconds.
  */
 export async function lookupAlerts(tx: Queryable, alerts: readonly AlertNotice[]): Promise<AlertLookup[]> {
-  const { rows } = await tx.query<KnownAlert & { i: number; how: 'exact' | 'latest' }>(
-    `WITH k AS (SELECT * FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS k(fp, sa, i))
-     SELECT k.i::int AS i, 'exact' AS how, a.id, a.incident_id AS "incidentId", inc.number AS "incidentNumber",
-            inc.status IN ${OPEN} AS "incidentOpen", a.status
-       FROM k JOIN alerts a ON a.fingerprint = k.fp AND a.starts_at = k.sa
+  // Every stored instance of each fingerprint (almost always none or one), best "latest" first.
+  const { rows } = await tx.query<KnownAlert & { i: number; exact: boolean }>(
+    `SELECT k.i::int AS i, a.starts_at = k.sa AS exact, a.id, a.incident_id AS "incidentId",
+            inc.number AS "incidentNumber", inc.status IN ${OPEN} AS "incidentOpen", a.status
+       FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS k(fp, sa, i)
+       JOIN alerts a ON a.fingerprint = k.fp
        JOIN incidents inc ON inc.id = a.incident_id
-     UNION ALL
-     SELECT k.i::int, 'latest', l.id, l.incident_id, inc.number, inc.status IN ${OPEN}, l.status
-       FROM k CROSS JOIN LATERAL (
-              SELECT a.id, a.incident_id, a.status FROM alerts a
-               WHERE a.fingerprint = k.fp
-               ORDER BY (a.status = 'firing') DESC, a.starts_at DESC
-               LIMIT 1) l
-       JOIN incidents inc ON inc.id = l.incident_id`,
+      ORDER BY k.i, (a.status = 'firing') DESC, a.starts_at DESC`,
     [alerts.map((a) => a.fingerprint), alerts.map((a) => a.startsAt)],
   );
   const lookups: AlertLookup[] = alerts.map(() => ({}));
-  for (const { i, how, ...known } of rows) lookups[i - 1]![how] = known;
+  for (const { i, exact, ...known } of rows) {
+    const lookup = lookups[i - 1]!;
+    lookup.latest ??= known;
+    if (exact) lookup.exact = known;
+  }
   return lookups;
 }
 

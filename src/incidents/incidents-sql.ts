@@ -1,9 +1,19 @@
-import type { Queryable } from '../db/db.js';
+import { createHash } from 'node:crypto';
+import type { AdvisoryLock, Queryable } from '../db/db.js';
 import type { IncidentStatus, Severity } from './types.js';
 
 const OPEN = "('triggered', 'acknowledged', 'mitigated')";
-// Namespace for per-group advisory locks (the second key is hashtext(group_key)).
-const GROUP_LOCK_CLASS = 4242;
+// Namespace of the per-group advisory locks.
+const GROUP_LOCK_NAMESPACE = 4242;
+
+/**
+ * The lock that serializes webhooks of one group for a transaction. Without it, two deliveries of a
+ * new group racing would both find no open incident; the unique index would refuse the second
+ * insert, but only after it had taken an incident number.
+ */
+export function groupLock(groupKey: string): AdvisoryLock {
+  return [GROUP_LOCK_NAMESPACE, createHash('sha256').update(groupKey).digest().readInt32BE(0)];
+}
 
 /** The few columns the intake needs of an incident. */
 export interface IncidentHead {
@@ -13,19 +23,15 @@ export interface IncidentHead {
 }
 
 /**
- * Serializes webhooks of one group until the transaction ends. Without it, two deliveries of a new
- * group racing would both find no open incident; the unique index would refuse the second insert,
- * but only after it had taken an incident number.
+ * The group's open incident, row-locked for this transaction and marked as having received a
+ * notification (one round trip for both).
  */
-export async function lockGroup(tx: Queryable, groupKey: string): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [GROUP_LOCK_CLASS, groupKey]);
-}
-
-/** The group's open incident, row-locked for this transaction. */
-export async function findOpenIncident(tx: Queryable, groupKey: string): Promise<IncidentHead | null> {
+export async function touchOpenIncident(tx: Queryable, groupKey: string, at: Date): Promise<IncidentHead | null> {
   const { rows } = await tx.query<IncidentHead>(
-    `SELECT id, number, status FROM incidents WHERE group_key = $1 AND status IN ${OPEN} FOR NO KEY UPDATE`,
-    [groupKey],
+    `UPDATE incidents SET last_seen_at = $2, notifications = notifications + 1
+      WHERE group_key = $1 AND status IN ${OPEN}
+      RETURNING id, number, status`,
+    [groupKey, at],
   );
   return rows[0] ?? null;
 }
@@ -55,8 +61,8 @@ export interface NewAlertIncident {
 export async function insertIncident(tx: Queryable, i: NewAlertIncident): Promise<IncidentHead> {
   const { rows } = await tx.query<IncidentHead>(
     `INSERT INTO incidents (title, severity, group_key, group_labels, common_labels, common_annotations,
-                            external_url, previous_incident_id, opened_at, last_seen_at)
-     VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7, $8, $9, $9)
+                            external_url, previous_incident_id, opened_at, last_seen_at, notifications)
+     VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7, $8, $9, $9, 1)
      RETURNING id, number, status`,
     [i.title, i.severity, i.groupKey, JSON.stringify(i.groupLabels), JSON.stringify(i.commonLabels),
       JSON.stringify(i.commonAnnotations), i.externalUrl, i.previousIncidentId, i.at],
@@ -64,9 +70,9 @@ export async function insertIncident(tx: Queryable, i: NewAlertIncident): Promis
   return rows[0]!;
 }
 
-/** Records that a notification for the incident arrived. */
-export async function touchIncident(tx: Queryable, id: number, at: Date): Promise<void> {
-  await tx.query('UPDATE incidents SET last_seen_at = $2, notifications = notifications + 1 WHERE id = $1', [id, at]);
+/** Records that a notification touched these incidents. */
+export async function touchIncidents(tx: Queryable, ids: readonly number[], at: Date): Promise<void> {
+  await tx.query('UPDATE incidents SET last_seen_at = $2, notifications = notifications + 1 WHERE id = ANY($1::bigint[])', [ids, at]);
 }
 
 /** Open incidents among `ids` with how many of their alerts still fire, row-locked. */

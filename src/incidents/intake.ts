@@ -3,8 +3,8 @@ import type { Notification } from '../ingest/notification.js';
 import { enqueueJob } from '../runner/queue.js';
 import { lookupAlerts, writeAlerts } from './alerts-sql.js';
 import {
-  findOpenIncident, insertIncident, latestIncidentOfGroup, lockGroup, openIncidentsWithFiring, setIncidentStatus,
-  touchIncident, type IncidentHead,
+  groupLock, insertIncident, latestIncidentOfGroup, openIncidentsWithFiring, setIncidentStatus, touchIncidents,
+  touchOpenIncident, type IncidentHead,
 } from './incidents-sql.js';
 import { onAllAlertsResolved } from './lifecycle.js';
 import { describeAlert, incidentTitle, planIntake, summarizeBatch, TARGET, type AlertOutcome, type AlertStep } from './plan.js';
@@ -34,8 +34,7 @@ export interface IntakeResult {
  */
 export async function ingestNotification(db: Db, n: Notification, at: Date): Promise<IntakeResult> {
   return db.transaction(async (tx) => {
-    await lockGroup(tx, n.groupKey);
-    let target = await findOpenIncident(tx, n.groupKey);
+    let target = await touchOpenIncident(tx, n.groupKey, at);
     const lookups = await lookupAlerts(tx, n.alerts);
     const plan = planIntake(n.alerts, lookups);
     const timeline: TimelineEntry[] = [];
@@ -66,11 +65,13 @@ export async function ingestNotification(db: Db, n: Notification, at: Date): Pro
     timeline.push(...alertEvents(n, plan.steps, incidentOf, at));
 
     const touched = [...new Set([...(targetId ? [targetId] : []), ...plan.steps.map(incidentOf)])];
-    for (const id of touched) await touchIncident(tx, id, at);
+    // The group's incident was touched when it was found or created; others (rare) here.
+    const others = touched.filter((id) => id !== targetId);
+    if (others.length) await touchIncidents(tx, others, at);
 
     const resolved: number[] = [];
     const withResolves = [...new Set(plan.steps.filter((s) => s.outcome === 'resolved').map(incidentOf))];
-    for (const inc of await openIncidentsWithFiring(tx, withResolves)) {
+    for (const inc of withResolves.length ? await openIncidentsWithFiring(tx, withResolves) : []) {
       if (inc.firing > 0) continue;
       const ref = incidentRef(inc.number);
       timeline.push({ incidentId: inc.id, at, kind: 'alerts.all_resolved', actor: ALERTMANAGER_ACTOR, summary: `All alerts of ${ref} resolved` });
@@ -92,7 +93,7 @@ export async function ingestNotification(db: Db, n: Notification, at: Date): Pro
     const counts: Record<AlertOutcome, number> = { fired: 0, refired: 0, resolved: 0, repeat: 0 };
     for (const s of plan.steps) if (!s.superseded) counts[s.outcome]++;
     return { incidentNumbers: touched.map((id) => numbers.get(id)!), opened: opened?.number ?? null, counts, resolved };
-  });
+  }, { lock: groupLock(n.groupKey) });
 }
 
 /** One timeline event per incident and outcome (a 2,000-alert storm is one event, not 2,000). */

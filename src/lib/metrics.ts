@@ -38,8 +38,11 @@ export function createMetrics(openIncidents: OpenIncidentsReader): Metrics {
     name: 'firebreak_open_incidents', help: 'Open incidents (triggered, acknowledged, mitigated) by severity.',
     labelNames: ['severity'], registers: [registry],
     async collect() {
-      const counts = await openIncidents();
       this.reset();
+      // A scrape during a database outage still answers, without this gauge: the outage itself is
+      // what the other series (webhook 503s) should show.
+      const counts = await openIncidents().catch(() => undefined);
+      if (!counts) return;
       for (const severity of ['sev1', 'sev2', 'sev3', 'sev4']) this.set({ severity }, counts[severity] ?? 0);
     },
   });

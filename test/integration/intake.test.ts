@@ -13,7 +13,7 @@ for (const backend of backends()) {
     const post = async (name: string) => {
       const res = await app.postWebhook(await fixture(`alertmanager/${name}.json`));
       assert.equal(res.status, 200, `${name}: ${await res.clone().text()}`);
-      return (await res.json()) as { incidents: string[]; alerts: Record<string, number> };
+      return (await res.json()) as { incidents: string[]; alerts: { fired: number; refired: number; resolved: number; repeat: number } };
     };
 
     before(async () => {

@@ -29,13 +29,16 @@ const silent = createLogger('silent');
 // PGlite: migrate one in-memory instance per test process, then clone it per test (~1 s rather than
 // ~4 s for a new instance, and no migration cost).
 let pgliteTemplate: Promise<PGlite> | undefined;
+// Registered at import, so it binds to the file's root: it runs once every suite is done.
+after(async () => {
+  if (pgliteTemplate) await (await pgliteTemplate).close();
+});
 const pglite: Backend = {
   name: 'pglite',
   async create() {
     pgliteTemplate ??= (async () => {
       const instance = await createMemoryPglite();
       await migrate(wrapPglite(instance));
-      after(() => instance.close());
       return instance;
     })();
     const clone = (await (await pgliteTemplate).clone()) as PGlite;

@@ -1,0 +1,156 @@
+/**
+ * npm run bench:ingest — Alertmanager-shaped load against firebreak, on PGlite and (with
+ * DATABASE_URL) on Postgres, compared with a floor: a minimal receiver that only parses the JSON
+ * and does one multi-row upsert per webhook into an equivalent table.
+ *
+ * Env: BENCH_WEBHOOKS (400), BENCH_ALERTS (50 per webhook), BENCH_CONCURRENCY (16), BENCH_GROUPS (40),
+ * BENCH_BACKENDS (pglite,postgres).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { loadConfig } from '../src/config/config.js';
+import type { Db } from '../src/db/db.js';
+import { createPgDb } from '../src/db/pg.js';
+import { openPgliteDb } from '../src/db/pglite.js';
+import { createLogger } from '../src/lib/logger.js';
+import { startFirebreak } from '../src/main.js';
+
+const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 400);
+const ALERTS = Number(process.env.BENCH_ALERTS ?? 50);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const GROUPS = Number(process.env.BENCH_GROUPS ?? 40);
+const TOKEN = 'bench-token-0123456789abcdef';
+const silent = createLogger('silent');
+
+/** Webhook i: group i % GROUPS, ALERTS alerts never seen before (so every alert is an insert). */
+function webhook(i: number): string {
+  const group = `svc-${i % GROUPS}`;
+  const startsAt = new Date(Date.UTC(2026, 10, 21, 8, 0, 0) + i).toISOString();
+  const alerts = Array.from({ length: ALERTS }, (_, j) => ({
+    status: 'firing',
+    labels: { alertname: 'BenchAlert', service: group, pod: `${group}-${i}-${j}`, severity: 'warning' },
+    annotations: { summary: `pod ${group}-${i}-${j} is unhappy`, description: 'x'.repeat(80) },
+    startsAt, endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prometheus:9090/graph?g0.expr=up',
+    fingerprint: `${i.toString(16).padStart(8, '0')}${j.toString(16).padStart(8, '0')}`,
+  }));
+  return JSON.stringify({
+    receiver: 'firebreak', status: 'firing', alerts, groupLabels: { alertname: 'BenchAlert', service: group },
+    commonLabels: { alertname: 'BenchAlert', service: group, severity: 'warning' }, commonAnnotations: {},
+    externalURL: 'http://alertmanager:9093', version: '4', groupKey: `{}:{alertname="BenchAlert", service="${group}"}`, truncatedAlerts: 0,
+  });
+}
+
+async function send(url: string, body: string): Promise<number> {
+  const t = performance.now();
+  const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body });
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+  return performance.now() - t;
+}
+
+async function load(url: string, bodies: string[]) {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next < bodies.length) latencies.push(await send(url, bodies[next++]!));
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
+  return { alertsPerSecond: (bodies.length * ALERTS) / seconds, p50: pct(50), p99: pct(99) };
+}
+
+/** The floor: parse, then one multi-row upsert into an equivalent table. Nothing else. */
+async function startFloor(db: Db): Promise<Server> {
+  await db.exec(`CREATE TABLE IF NOT EXISTS floor_alerts (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, fingerprint text NOT NULL, starts_at timestamptz NOT NULL,
+    status text NOT NULL, labels jsonb NOT NULL, annotations jsonb NOT NULL, generator_url text,
+    last_seen_at timestamptz NOT NULL, times_received int NOT NULL DEFAULT 1, UNIQUE (fingerprint, starts_at))`);
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString()) as { alerts: unknown[] };
+      db.query(
+        `INSERT INTO floor_alerts (fingerprint, starts_at, status, labels, annotations, generator_url, last_seen_at)
+         SELECT r."fingerprint", r."startsAt", r.status, r.labels, r.annotations, r."generatorURL", now()
+           FROM jsonb_to_recordset($1::jsonb) AS r("fingerprint" text, "startsAt" timestamptz, status text, labels jsonb, annotations jsonb, "generatorURL" text)
+         ON CONFLICT (fingerprint, starts_at) DO UPDATE SET last_seen_at = now(), times_received = floor_alerts.times_received + 1`,
+        [JSON.stringify(body.alerts)],
+      ).then(() => { res.writeHead(200); res.end('{}'); }, (err: Error) => { res.writeHead(500); res.end(err.message); });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return server;
+}
+
+type Backend = { name: string; open: () => Promise<{ db: Db; dispose: () => Promise<void> }> };
+
+function backends(): Backend[] {
+  const list: Backend[] = [{
+    name: 'pglite',
+    async open() {
+      const dir = await mkdtemp(join(tmpdir(), 'fb-bench-'));
+      const db = await openPgliteDb(dir);
+      return { db, dispose: async () => { await db.close(); await rm(dir, { recursive: true, force: true }); } };
+    },
+  }];
+  const admin = process.env.DATABASE_URL;
+  if (admin) {
+    let n = 0;
+    list.push({
+      name: 'postgres',
+      async open() {
+        const name = `firebreak_bench_${process.pid}_${++n}`;
+        const client = new pg.Client(admin);
+        await client.connect();
+        await client.query(`CREATE DATABASE ${name}`);
+        const url = new URL(admin);
+        url.pathname = `/${name}`;
+        const db = createPgDb({ url: url.toString(), logger: silent });
+        return {
+          db,
+          dispose: async () => { await db.close(); await client.query(`DROP DATABASE ${name} WITH (FORCE)`); await client.end(); },
+        };
+      },
+    });
+  }
+  const only = process.env.BENCH_BACKENDS?.split(',');
+  return only ? list.filter((b) => only.includes(b.name)) : list;
+}
+
+const fmt = (n: number, digits = 1) => n.toFixed(digits);
+const bodies = Array.from({ length: WEBHOOKS }, (_, i) => webhook(i));
+const storm = await readFile(new URL('../../shared/fixtures/alertmanager/storm-2000.json', import.meta.url), 'utf8');
+console.log(`load: ${WEBHOOKS} webhooks x ${ALERTS} new alerts in ${GROUPS} groups, ${CONCURRENCY} in flight`);
+if (!process.env.DATABASE_URL) console.log('postgres: skipped (set DATABASE_URL to include it)');
+
+for (const backend of backends()) {
+  const fb = await backend.open();
+  const app = await startFirebreak(loadConfig({ PORT: '0', HOST: '127.0.0.1', ALERTMANAGER_WEBHOOK_TOKEN: TOKEN }), silent, { db: fb.db });
+  const url = `${app.url}/webhooks/alertmanager`;
+  await load(url, bodies.slice(0, 16).map((_, i) => webhook(100_000 + i))); // warm-up
+  const result = await load(url, bodies);
+  const stormNew = await send(url, storm);
+  const stormRepeat = await send(url, storm);
+  await app.close();
+  await fb.dispose();
+
+  const floorDb = await backend.open();
+  const floor = await startFloor(floorDb.db);
+  const floorUrl = `http://127.0.0.1:${(floor.address() as AddressInfo).port}/`;
+  await load(floorUrl, bodies.slice(0, 16).map((_, i) => webhook(100_000 + i)));
+  const floorResult = await load(floorUrl, bodies);
+  await new Promise((r) => floor.close(r));
+  await floorDb.dispose();
+
+  console.log(`${backend.name}: firebreak ${fmt(result.alertsPerSecond, 0)} alerts/s, ack p50 ${fmt(result.p50)} ms, p99 ${fmt(result.p99)} ms`);
+  console.log(`${backend.name}: floor     ${fmt(floorResult.alertsPerSecond, 0)} alerts/s, ack p50 ${fmt(floorResult.p50)} ms, p99 ${fmt(floorResult.p99)} ms`);
+  console.log(`${backend.name}: firebreak / floor = ${fmt(result.alertsPerSecond / floorResult.alertsPerSecond, 2)}`);
+  console.log(`${backend.name}: storm-2000.json acknowledged in ${fmt(stormNew, 0)} ms (new), ${fmt(stormRepeat, 0)} ms (re-sent)`);
+}

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { backends } from '../support/databases.js';
+import { fixture, TOKEN } from '../support/app.js';
+import { runCli } from '../support/process.js';
+
+const post = async (url: string, name: string) =>
+  fetch(`${url}/webhooks/alertmanager`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: await fixture(`alertmanager/${name}.json`),
+  });
+
+for (const backend of backends()) {
+  describe(`the firebreak process (${backend.name})`, () => {
+    test('starts, takes webhooks, drains in-flight work on SIGTERM, and keeps its data across restarts', async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'fb-e2e-'));
+      const database = backend.name === 'postgres' ? await backend.create() : undefined;
+      const env = {
+        PORT: '0', HOST: '127.0.0.1', ALERTMANAGER_WEBHOOK_TOKEN: TOKEN, FIREBREAK_DATA_DIR: dataDir,
+        ...(database ? { DATABASE_URL: database.url! } : {}),
+      };
+      try {
+        const first = runCli(['start'], env);
+        const url = await first.listening;
+        assert.equal((await post(url, 'firing-group')).status, 200);
+        // SIGTERM while the storm is being stored: the request still completes.
+        const storm = post(url, 'storm-2000');
+        await new Promise((r) => setTimeout(r, 30));
+        first.child.kill('SIGTERM');
+        assert.equal((await storm).status, 200);
+        assert.equal(await first.exited, 0);
+        assert.match(first.stdout(), /"msg":"firebreak stopped"/);
+        assert.ok(!first.stdout().includes(TOKEN) && !first.stderr().includes(TOKEN), 'no secret in the logs');
+
+        const second = runCli(['start'], env);
+        const url2 = await second.listening;
+        const res = await post(url2, 'partial-resolve');
+        assert.deepEqual(await res.json(), { status: 'accepted', incidents: ['INC-1'], alerts: { fired: 0, refired: 0, resolved: 1, repeat: 1 } });
+        const again = await post(url2, 'storm-2000');
+        assert.deepEqual((await again.json() as { incidents: string[] }).incidents, ['INC-2'], 'the storm stored before SIGTERM is still there');
+
+        if (backend.name === 'pglite') {
+          const third = runCli(['start'], env);
+          assert.equal(await third.exited, 1);
+          assert.match(third.stderr(), /^firebreak: the embedded database in .+ is in use by another firebreak process \(pid \d+\); stop it, or set DATABASE_URL/);
+        }
+        second.child.kill('SIGINT');
+        assert.equal(await second.exited, 0);
+      } finally {
+        await rm(dataDir, { recursive: true, force: true });
+        await database?.close();
+      }
+    });
+  });
+}
+
+describe('firebreak command line', () => {
+  test('a bad configuration exits 1 naming every problem, with no stack trace', async () => {
+    const run = runCli(['start'], { PORT: 'eighty', WEBHOOK_MAX_BYTES: '-1', DATABASE_URL: 'http://db', LOG_LEVEL: 'chatty' });
+    assert.equal(await run.exited, 1);
+    assert.equal(run.stderr(), [
+      'firebreak: Invalid configuration:',
+      '  - PORT: must be a whole number (got "eighty")',
+      '  - DATABASE_URL: must be a postgres:// or postgresql:// URL',
+      '  - WEBHOOK_MAX_BYTES: must be at least 1024 (got "-1")',
+      '  - LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "chatty")',
+      '',
+    ].join('\n'));
+    assert.equal(run.stdout(), '');
+  });
+
+  test('an unreachable database exits 1 with one line saying so', async () => {
+    const run = runCli(['start'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', LOG_LEVEL: 'silent' });
+    assert.equal(await run.exited, 1);
+    assert.match(run.stderr(), /^firebreak: database unavailable: .*ECONNREFUSED.*\n$/);
+  });
+
+  test('migrate applies migrations and exits; unknown commands exit 2 with usage', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'fb-migrate-'));
+    try {
+      const run = runCli(['migrate'], { FIREBREAK_DATA_DIR: dataDir });
+      assert.equal(await run.exited, 0);
+      assert.match(run.stdout(), /"applied":\[1,2,3,4,5\],"msg":"migrations applied"/);
+      const again = runCli(['migrate'], { FIREBREAK_DATA_DIR: dataDir });
+      assert.equal(await again.exited, 0);
+      assert.match(again.stdout(), /"msg":"database is up to date"/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+    const bad = runCli(['frobnicate'], {});
+    assert.equal(await bad.exited, 2);
+    assert.match(bad.stderr(), /^firebreak: unknown command "frobnicate"\n\nUsage: firebreak <command>/);
+  });
+});

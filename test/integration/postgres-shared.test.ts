@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createPgDb } from '../../src/db/pg.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { NEEDS_POSTGRES, postgresBackend } from '../support/databases.js';
+import { fixture, startTestApp } from '../support/app.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
+import { alerts, count, incidents, timeline } from '../support/state.js';
+
+describe('on a real Postgres shared by concurrent requests', () => {
+  test('the same group delivered 20 times at once gives one incident', { skip: NEEDS_POSTGRES }, async () => {
+    const database = await postgresBackend()!.create();
+    const app = await startTestApp(database);
+    try {
+      const body = await fixture('alertmanager/firing-group.json');
+      const answers = await Promise.all(Array.from({ length: 20 }, () => app.postWebhook(body)));
+      assert.deepEqual(answers.map((r) => r.status), Array(20).fill(200));
+      assert.equal((await incidents(database.db)).length, 1);
+      const stored = await alerts(database.db);
+      assert.equal(stored.length, 2);
+      assert.equal(stored.reduce((n, a) => n + a.times_received, 0), 40);
+      assert.deepEqual((await timeline(database.db, 1)).map((e) => e.kind), ['incident.opened', 'alerts.fired']);
+      assert.equal(await count(database.db, 'jobs'), 1);
+    } finally {
+      await app.close();
+      await database.close();
+    }
+  });
+
+  test('a database outage answers 503, and the redelivery afterwards loses nothing', { skip: NEEDS_POSTGRES }, async () => {
+    const database = await postgresBackend()!.create();
+    const url = new URL(database.url!);
+    const proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
+    url.host = `127.0.0.1:${proxy.port}`;
+    const logs = createLogger('silent');
+    const viaProxy = createPgDb({ url: url.toString(), logger: logs });
+    const app = await startTestApp({ db: viaProxy, close: async () => {} });
+    const post = async (name: string) => app.postWebhook(await fixture(`alertmanager/${name}.json`));
+    try {
+      assert.equal((await post('firing-group')).status, 200);
+
+      proxy.down();
+      for (const name of ['partial-resolve', 'storm-2000']) {
+        const res = await post(name);
+        assert.equal(res.status, 503, name);
+        assert.equal(res.headers.get('retry-after'), '5');
+        assert.deepEqual(await res.json(), { error: 'database_unavailable', message: 'the database is unavailable; retry later' });
+      }
+      const ready = await fetch(`${app.url}/readyz`);
+      assert.equal(ready.status, 503);
+      const scrape = await fetch(`${app.url}/metrics`);
+      assert.equal(scrape.status, 200, 'metrics still answer while the database is down');
+      assert.ok(!(await scrape.text()).includes('firebreak_open_incidents{'));
+
+      proxy.up();
+      // Alertmanager retries the 5xx deliveries.
+      for (const name of ['partial-resolve', 'storm-2000']) assert.equal((await post(name)).status, 200, name);
+      assert.deepEqual((await incidents(database.db)).map((i) => [i.number, i.title, i.status]), [
+        [1, 'HighErrorRate on checkout', 'triggered'],
+        [2, 'PodCrashLooping on search', 'triggered'],
+      ]);
+      const stored = await alerts(database.db);
+      assert.equal(stored.length, 2002);
+      assert.deepEqual(stored.filter((a) => a.incident === 1).map((a) => [a.fingerprint, a.status]), [
+        ['117a4c79188d9f29', 'firing'],
+        ['7dedf9c618355572', 'resolved'],
+      ]);
+      assert.equal((await fetch(`${app.url}/readyz`)).status, 200);
+      const metrics = await (await fetch(`${app.url}/metrics`)).text();
+      assert.ok(metrics.includes('firebreak_webhook_requests_total{code="503"} 2'));
+    } finally {
+      await app.close();
+      await viaProxy.close();
+      await proxy.close();
+      await database.close();
+    }
+  });
+});

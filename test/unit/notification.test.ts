@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { formatPath, parseNotification } from '../../src/ingest/notification.js';
+import { fixture } from '../support/app.js';
+
+const base = async () => JSON.parse(await fixture('alertmanager/firing-single.json'));
+
+describe('parseNotification', () => {
+  test('normalizes a real Alertmanager 0.25 payload', async () => {
+    const parsed = parseNotification(await base());
+    assert.ok(parsed.ok);
+    assert.equal(parsed.value.groupKey, '{}:{alertname="DiskFillingUp", service="db"}');
+    assert.equal(parsed.value.externalUrl, 'http://vm:9093');
+    assert.deepEqual(parsed.value.alerts[0], {
+      fingerprint: 'db0ad9e2af2646ea', status: 'firing',
+      labels: { alertname: 'DiskFillingUp', instance: 'db-1:9100', service: 'db', severity: 'warning' },
+      annotations: { summary: 'Disk on db-1 will fill in 4h' },
+      startsAt: '2026-11-21T06:57:15.457695482Z', endsAt: null, generatorUrl: null,
+    });
+  });
+
+  test('every fixture parses', async () => {
+    for (const name of ['firing-group', 'partial-resolve', 'resolved-group', 'resolved-single', 'storm-2000']) {
+      const parsed = parseNotification(JSON.parse(await fixture(`alertmanager/${name}.json`)));
+      assert.ok(parsed.ok, name);
+    }
+  });
+
+  test('accepts fields newer Alertmanagers add', async () => {
+    const body = await base();
+    body.notification_reason = 'group_interval';
+    body.routeLabels = { team: 'db' };
+    body.alerts[0].somethingNew = 1;
+    assert.ok(parseNotification(body).ok);
+  });
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the cases break arbitrary JSON on purpose
+  const cases: [string, (b: Record<string, any>) => void, string, string][] = [
+    ['wrong version', (b) => { b.version = '3'; }, 'version', 'must be "4" (the Alertmanager webhook payload version)'],
+    ['missing groupKey', (b) => { delete b.groupKey; }, 'groupKey', 'is required'],
+    ['no alerts', (b) => { b.alerts = []; }, 'alerts', 'must hold at least one alert'],
+    ['bad startsAt', (b) => { b.alerts[0].startsAt = 'yesterday'; }, 'alerts[0].startsAt', 'must be an RFC 3339 timestamp'],
+    ['impossible date', (b) => { b.alerts[0].startsAt = '2026-13-45T00:00:00Z'; }, 'alerts[0].startsAt', 'must be an RFC 3339 timestamp'],
+    ['label not a string', (b) => { b.alerts[0].labels.severity = 3; }, 'alerts[0].labels.severity', 'label values must be strings'],
+    ['bad status', (b) => { b.alerts[0].status = 'burning'; }, 'alerts[0].status', 'Invalid option: expected one of "firing"|"resolved"'],
+    ['empty fingerprint', (b) => { b.alerts[0].fingerprint = ''; }, 'alerts[0].fingerprint', 'must not be empty'],
+    ['duplicate fingerprint', (b) => { b.alerts.push({ ...b.alerts[0] }); }, 'alerts[1].fingerprint', 'duplicate fingerprint db0ad9e2af2646ea'],
+  ];
+  for (const [name, mutate, path, message] of cases) {
+    test(`refuses ${name}, naming the field`, async () => {
+      const body = await base();
+      mutate(body);
+      assert.deepEqual(parseNotification(body), { ok: false, problem: { path, message } });
+    });
+  }
+
+  test('refuses a body that is not an object', () => {
+    assert.deepEqual(parseNotification([1, 2]), { ok: false, problem: { path: '(body)', message: 'Invalid input: expected object, received array' } });
+  });
+
+  test('formatPath', () => {
+    assert.equal(formatPath(['alerts', 3, 'labels', 'pod']), 'alerts[3].labels.pod');
+    assert.equal(formatPath([]), '');
+  });
+});

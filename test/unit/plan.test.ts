@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { AlertNotice } from '../../src/ingest/notification.js';
+import { describeAlert, incidentTitle, planIntake, summarizeBatch, type KnownAlert } from '../../src/incidents/plan.js';
+
+const notice = (status: 'firing' | 'resolved', fingerprint = 'f1'): AlertNotice => ({
+  fingerprint, status, labels: { alertname: 'A' }, annotations: {}, startsAt: '2026-01-01T00:00:00Z', endsAt: null, generatorUrl: null,
+});
+const row = (id: number, status: 'firing' | 'resolved', incidentId = 7): KnownAlert => ({ id, incidentId, incidentNumber: incidentId, incidentOpen: true, status });
+
+describe('planIntake', () => {
+  // [case, notice status, exact row, latest row, expected steps]
+  const cases: [string, 'firing' | 'resolved', KnownAlert | undefined, KnownAlert | undefined, object[]][] = [
+    ['a new alert fires', 'firing', undefined, undefined,
+      [{ outcome: 'fired', rowId: undefined, incident: 'target', status: 'firing' }]],
+    ['a firing alert is re-sent', 'firing', row(1, 'firing'), row(1, 'firing'),
+      [{ outcome: 'repeat', rowId: 1, incident: 7, status: 'firing' }]],
+    ['a late firing notice for a resolved instance', 'firing', row(1, 'resolved'), row(1, 'resolved'),
+      [{ outcome: 'repeat', rowId: 1, incident: 7, status: 'firing' }]],
+    ['the fingerprint fires again with a new startsAt', 'firing', undefined, row(1, 'resolved'),
+      [{ outcome: 'refired', rowId: undefined, incident: 'target', status: 'firing' }]],
+    ['a new instance while the old one is still firing here', 'firing', undefined, row(1, 'firing', 3),
+      [{ outcome: 'resolved', rowId: 1, incident: 3, status: 'resolved', superseded: true },
+        { outcome: 'refired', rowId: undefined, incident: 'target', status: 'firing' }]],
+    ['a firing alert resolves', 'resolved', row(1, 'firing'), row(1, 'firing'),
+      [{ outcome: 'resolved', rowId: 1, incident: 7, status: 'resolved' }]],
+    ['a resolve with a restamped startsAt', 'resolved', undefined, row(1, 'firing'),
+      [{ outcome: 'resolved', rowId: 1, incident: 7, status: 'resolved' }]],
+    ['a resolve re-sent', 'resolved', row(1, 'resolved'), row(1, 'resolved'),
+      [{ outcome: 'repeat', rowId: 1, incident: 7, status: 'resolved' }]],
+    ['a restamped resolve re-sent', 'resolved', undefined, row(1, 'resolved'),
+      [{ outcome: 'repeat', rowId: 1, incident: 7, status: 'resolved' }]],
+    ['an alert first seen already resolved', 'resolved', undefined, undefined,
+      [{ outcome: 'resolved', rowId: undefined, incident: 'target', status: 'resolved' }]],
+  ];
+  for (const [name, status, exact, latest, expected] of cases) {
+    test(name, () => {
+      const plan = planIntake([notice(status)], [{ exact, latest }]);
+      assert.deepEqual(plan.steps, expected.map((s) => ({ index: 0, ...s })));
+      assert.equal(plan.needsTarget, expected.some((s) => (s as { incident: unknown }).incident === 'target'));
+    });
+  }
+});
+
+describe('descriptions', () => {
+  test('describeAlert names the labels that tell alerts of a group apart', () => {
+    const a = { ...notice('firing'), labels: { alertname: 'HighErrorRate', service: 'checkout', pod: 'p-1', severity: 'critical' } };
+    assert.equal(describeAlert(a, { alertname: 'HighErrorRate', service: 'checkout' }), 'HighErrorRate (pod=p-1)');
+    assert.equal(describeAlert(a, { alertname: 'HighErrorRate', service: 'checkout', pod: 'p-1' }), 'HighErrorRate');
+  });
+  test('summarizeBatch', () => {
+    assert.equal(summarizeBatch('fired', ['A (x=1)']), 'Alert firing: A (x=1)');
+    assert.equal(summarizeBatch('resolved', ['A (x=1)', 'A (x=2)', 'B']), '3 alerts resolved: A, B');
+    assert.equal(summarizeBatch('refired', ['A', 'B', 'C', 'D', 'E']), '5 alerts firing again: A, B, C, and 2 more');
+  });
+  test('incidentTitle', () => {
+    assert.equal(incidentTitle({ alertname: 'HighErrorRate', service: 'checkout' }, {}), 'HighErrorRate on checkout');
+    assert.equal(incidentTitle({}, { alertname: 'X' }), 'X');
+    assert.equal(incidentTitle({ alertname: 'Y'.repeat(300) }, {}).length, 200);
+  });
+});
