@@ -21,6 +21,8 @@ export const REDACTED_PATHS = [
   '*.databaseUrl',
   'webhookToken',
   '*.webhookToken',
+  'database.url',
+  '*.database.url',
   'config.*Token',
   'config.*Secret',
   'config.*Key',

@@ -125,6 +125,18 @@ for (const backend of backends()) {
       assert.ok(!app.logs.text().includes(TOKEN), 'the token never reaches the logs');
     });
 
+    test('with no token configured, a local Alertmanager is accepted and firebreak warned at start', async () => {
+      const open = await startTestApp(database, { ALERTMANAGER_WEBHOOK_TOKEN: '' });
+      try {
+        const res = await open.postWebhook(await fixture('alertmanager/firing-group.json'), { token: null });
+        assert.equal(res.status, 200);
+        assert.ok(open.logs.lines().some((l) => l.level === 'warn' &&
+          l.msg === 'ALERTMANAGER_WEBHOOK_TOKEN is not set: only webhooks from this host (loopback) are accepted'));
+      } finally {
+        await open.close();
+      }
+    });
+
     test('GET /metrics, /healthz and /readyz', async () => {
       const metrics = await (await fetch(`${app.url}/metrics`)).text();
       for (const line of [
@@ -137,7 +149,7 @@ for (const backend of backends()) {
         'firebreak_rejected_webhooks_total{reason="invalid_payload"} 1',
         'firebreak_rejected_webhooks_total{reason="malformed_json"} 1',
         'firebreak_open_incidents{severity="sev3"} 1',
-        'firebreak_open_incidents{severity="sev1"} 0',
+        'firebreak_open_incidents{severity="sev1"} 1',
         'firebreak_webhook_duration_seconds_count 10',
         'firebreak_process_cpu_seconds_total',
       ]) assert.ok(metrics.includes(line), `missing ${line}`);
