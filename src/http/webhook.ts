@@ -65,7 +65,18 @@ export function createWebhookHandler(deps: WebhookDeps) {
       throw new HttpError(400, 'invalid_payload', `${path}: ${message}`, { field: path });
     }
     const n: Notification = parsed.value;
-    const result = await ingestNotification(db, n, clock.now());
+    let result;
+    try {
+      result = await ingestNotification(db, n, clock.now());
+    } catch (err) {
+      // A data exception (SQLSTATE class 22) means this body can never be stored: a 5xx would make
+      // Alertmanager retry it forever. Refuse it and keep it, like any invalid payload.
+      const sqlstate = (err as FirebreakError).cause && ((err as FirebreakError).cause as { code?: unknown }).code;
+      if (typeof sqlstate !== 'string' || !sqlstate.startsWith('22')) throw err;
+      const detail = (err as Error).message;
+      await reject(req, body, 'unstorable_payload', detail);
+      throw new HttpError(400, 'unstorable_payload', `the database refused a value of this payload: ${detail}`);
+    }
     for (const a of n.alerts) metrics.alertsReceived.inc({ status: a.status });
     const incidents = result.incidentNumbers.map(incidentRef);
     return {

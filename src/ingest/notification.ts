@@ -26,8 +26,11 @@ export interface Notification {
   alerts: AlertNotice[];
 }
 
-// RFC 3339 as Go's time package writes it; Date.parse alone accepts far looser strings.
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+// RFC 3339 as Go's time package writes it; Date.parse alone accepts far looser strings. Years
+// 0001-9999 only: Postgres refuses year 0.
+const RFC3339 = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+// Text Postgres cannot store in jsonb or text: NUL, and UTF-16 surrogates that pair with nothing.
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const GO_ZERO_TIME = /^0001-01-01T00:00:00(\.0+)?Z$/;
 
 const timestamp = z.string().refine((s) => RFC3339.test(s) && !Number.isNaN(Date.parse(s)), {
@@ -78,6 +81,8 @@ export interface PayloadProblem {
 
 /** Validates a parsed JSON body as an Alertmanager webhook and normalizes it. */
 export function parseNotification(json: unknown): { ok: true; value: Notification } | { ok: false; problem: PayloadProblem } {
+  const unstorable = findUnstorableText(json, []);
+  if (unstorable) return { ok: false, problem: unstorable };
   const parsed = notificationSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -108,6 +113,26 @@ export function parseNotification(json: unknown): { ok: true; value: Notificatio
       })),
     },
   };
+}
+
+/** The first string (key or value) Postgres could not store, so it is refused as 400, not retried as 500. */
+function findUnstorableText(value: unknown, path: PropertyKey[]): PayloadProblem | undefined {
+  if (typeof value === 'string') {
+    return UNSTORABLE.test(value) ? { path: formatPath(path) || '(body)', message: 'contains a NUL character or an unpaired surrogate' } : undefined;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findUnstorableText(value[i], [...path, i]);
+      if (found) return found;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (UNSTORABLE.test(k)) return { path: formatPath(path) || '(body)', message: `has a key with a NUL character or an unpaired surrogate` };
+      const found = findUnstorableText(v, [...path, k]);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 /** `['alerts', 3, 'startsAt']` → `alerts[3].startsAt`. */

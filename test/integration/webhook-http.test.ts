@@ -89,6 +89,18 @@ for (const backend of backends()) {
       assert.equal(await count(database.db, 'alerts'), 0, 'the valid alert of that body was not half-stored');
     });
 
+    test('a value the database refuses (30 February) gets 400 and is kept, not a 5xx retried forever', async () => {
+      const body = JSON.parse(await fixture('alertmanager/firing-single.json'));
+      body.alerts[0].startsAt = '2026-02-30T00:00:00Z';
+      const res = await app.postWebhook(JSON.stringify(body));
+      assert.equal(res.status, 400);
+      const answer = (await res.json()) as { error: string; message: string };
+      assert.equal(answer.error, 'unstorable_payload');
+      assert.match(answer.message, /^the database refused a value of this payload: .*out of range/);
+      assert.equal((await rejected()).at(-1)!.reason, 'unstorable_payload');
+      assert.equal(await count(database.db, 'incidents'), 0, 'nothing half-stored');
+    });
+
     test('rejected bodies are bounded in size and count', async () => {
       const huge = Buffer.alloc(REJECTED_BODY_BYTES + 10, 0x61);
       await storeRejectedWebhook(database.db, { reason: 'test', detail: 'big', body: huge, remoteAddress: undefined, contentType: undefined });
@@ -150,7 +162,8 @@ for (const backend of backends()) {
         'firebreak_rejected_webhooks_total{reason="malformed_json"} 1',
         'firebreak_open_incidents{severity="sev3"} 1',
         'firebreak_open_incidents{severity="sev1"} 1',
-        'firebreak_webhook_duration_seconds_count 10',
+        'firebreak_webhook_duration_seconds_count 11',
+        'firebreak_rejected_webhooks_total{reason="unstorable_payload"} 1',
         'firebreak_process_cpu_seconds_total',
       ]) assert.ok(metrics.includes(line), `missing ${line}`);
       assert.deepEqual(await (await fetch(`${app.url}/healthz`)).json(), { status: 'ok' });

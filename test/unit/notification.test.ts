@@ -45,6 +45,10 @@ describe('parseNotification', () => {
     ['bad status', (b) => { b.alerts[0].status = 'burning'; }, 'alerts[0].status', 'Invalid option: expected one of "firing"|"resolved"'],
     ['empty fingerprint', (b) => { b.alerts[0].fingerprint = ''; }, 'alerts[0].fingerprint', 'must not be empty'],
     ['duplicate fingerprint', (b) => { b.alerts.push({ ...b.alerts[0] }); }, 'alerts[1].fingerprint', 'duplicate fingerprint db0ad9e2af2646ea'],
+    ['year 0', (b) => { b.alerts[0].startsAt = '0000-01-01T00:00:00Z'; }, 'alerts[0].startsAt', 'must be an RFC 3339 timestamp'],
+    ['a NUL in a label value', (b) => { b.alerts[0].labels.pod = 'a\u0000b'; }, 'alerts[0].labels.pod', 'contains a NUL character or an unpaired surrogate'],
+    ['an unpaired surrogate', (b) => { b.commonAnnotations.summary = 'x\ud800'; }, 'commonAnnotations.summary', 'contains a NUL character or an unpaired surrogate'],
+    ['a NUL in a label name', (b) => { b.alerts[0].labels['k\u0000'] = 'v'; }, 'alerts[0].labels', 'has a key with a NUL character or an unpaired surrogate'],
   ];
   for (const [name, mutate, path, message] of cases) {
     test(`refuses ${name}, naming the field`, async () => {
@@ -56,6 +60,12 @@ describe('parseNotification', () => {
 
   test('refuses a body that is not an object', () => {
     assert.deepEqual(parseNotification([1, 2]), { ok: false, problem: { path: '(body)', message: 'Invalid input: expected object, received array' } });
+  });
+
+  test('emoji and other paired surrogates are fine', async () => {
+    const body = await base();
+    body.alerts[0].annotations.summary = 'disk 🔥 full';
+    assert.ok(parseNotification(body).ok);
   });
 
   test('formatPath', () => {
