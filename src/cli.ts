@@ -2,7 +2,7 @@
 import { loadConfig, readProcessEnv, type Config } from './config/config.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
-import { ErrorCode, FirebreakError } from './lib/errors.js';
+import { describeError, ErrorCode, FirebreakError } from './lib/errors.js';
 import { createLogger } from './lib/logger.js';
 import { startFirebreak } from './main.js';
 
@@ -70,10 +70,8 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    // A clean one-line reason for operators; the cause chain in the message, no stack trace.
-    const parts: string[] = [];
-    for (let e: unknown = err; e instanceof Error && parts.length < 4; e = e.cause) parts.push(e.message);
-    process.stderr.write(`firebreak: ${parts.join(': ') || String(err)}\n`);
+    // A clean one-line reason for operators: the cause chain, no stack trace.
+    process.stderr.write(`firebreak: ${describeError(err)}\n`);
     process.exit(1);
   },
 );

@@ -38,3 +38,15 @@ export function wrapDatabaseError(err: unknown): FirebreakError {
     ? new FirebreakError(ErrorCode.DatabaseUnavailable, `database unavailable: ${message}`, { retryable: true, cause: err })
     : new FirebreakError(ErrorCode.DatabaseQueryFailed, message, { cause: err });
 }
+
+/** The SQLSTATE of a database error, looking through FirebreakError causes. */
+export function sqlStateOf(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/** A data exception (SQLSTATE class 22): the values themselves are refused, retrying cannot help. */
+export const isDataException = (err: unknown): boolean => sqlStateOf(err)?.startsWith('22') ?? false;

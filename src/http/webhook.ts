@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Db } from '../db/db.js';
+import { isDataException } from '../db/errors.js';
 import { storeRejectedWebhook } from '../db/rejected-webhooks.js';
 import { ingestNotification } from '../incidents/intake.js';
 import { incidentRef } from '../incidents/types.js';
 import { parseNotification, type Notification } from '../ingest/notification.js';
 import type { Clock } from '../lib/clock.js';
-import { ErrorCode, FirebreakError } from '../lib/errors.js';
+import { describeError, ErrorCode, FirebreakError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { checkWebhookAuth } from './auth.js';
@@ -71,8 +72,7 @@ export function createWebhookHandler(deps: WebhookDeps) {
     } catch (err) {
       // A data exception (SQLSTATE class 22) means this body can never be stored: a 5xx would make
       // Alertmanager retry it forever. Refuse it and keep it, like any invalid payload.
-      const sqlstate = (err as FirebreakError).cause && ((err as FirebreakError).cause as { code?: unknown }).code;
-      if (typeof sqlstate !== 'string' || !sqlstate.startsWith('22')) throw err;
+      if (!isDataException(err)) throw err;
       const detail = (err as Error).message;
       await reject(req, body, 'unstorable_payload', detail);
       throw new HttpError(400, 'unstorable_payload', `the database refused a value of this payload: ${detail}`);
@@ -104,7 +104,7 @@ export function createWebhookHandler(deps: WebhookDeps) {
       const answer = toHttpError(err);
       status = answer.status;
       log = { error: answer.code, reason: answer.message };
-      if (status >= 500) logger.error({ err: errorChain(err) }, 'webhook failed');
+      if (status >= 500) logger.error({ err: describeError(err) }, 'webhook failed');
       sendJson(res, status, { error: answer.code, message: answer.message, ...answer.extra }, answer.headers);
       if (answer.headers.connection === 'close') req.resume(); // drain what the client still sends
     }
@@ -123,10 +123,4 @@ function toHttpError(err: unknown): HttpError {
     return new HttpError(503, 'database_unavailable', 'the database is unavailable; retry later', {}, { 'retry-after': '5' });
   }
   return new HttpError(500, 'internal', 'internal error; the notification was not stored, retry later');
-}
-
-function errorChain(err: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = err; e instanceof Error && parts.length < 5; e = e.cause) parts.push(e.message);
-  return parts.join(' <- ') || String(err);
 }

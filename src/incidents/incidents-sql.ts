@@ -99,10 +99,9 @@ const STATUS_TIMESTAMP: Partial<Record<IncidentStatus, string>> = {
 /** Moves the incident to `status`, stamping that status's time once. */
 export async function setIncidentStatus(tx: Queryable, id: number, status: IncidentStatus, at: Date): Promise<void> {
   const column = STATUS_TIMESTAMP[status];
-  await tx.query(
-    column
-      ? `UPDATE incidents SET status = $2, ${column} = COALESCE(${column}, $3) WHERE id = $1`
-      : 'UPDATE incidents SET status = $2 WHERE id = $1 AND $3::timestamptz IS NOT NULL',
-    [id, status, at],
-  );
+  if (!column) {
+    await tx.query('UPDATE incidents SET status = $2 WHERE id = $1', [id, status]);
+    return;
+  }
+  await tx.query(`UPDATE incidents SET status = $2, ${column} = COALESCE(${column}, $3) WHERE id = $1`, [id, status, at]);
 }

@@ -102,7 +102,9 @@ function alertEvents(n: Notification, steps: readonly AlertStep[], incidentOf: (
   for (const s of steps) {
     if (s.outcome === 'repeat') continue;
     const key = `${incidentOf(s)}:${s.outcome}`;
-    batches.set(key, [...(batches.get(key) ?? []), s]);
+    const batch = batches.get(key);
+    if (batch) batch.push(s);
+    else batches.set(key, [s]);
   }
   return [...batches.values()].map((batch) => {
     const outcome = batch[0]!.outcome as Exclude<AlertOutcome, 'repeat'>;

@@ -31,3 +31,12 @@ export function toFirebreakError(err: unknown, fallback: ErrorCode = ErrorCode.I
   const message = err instanceof Error ? err.message : String(err);
   return new FirebreakError(fallback, message, { cause: err });
 }
+
+/** "outer message: inner message: …" along the `cause` chain, for one-line logs and exits. */
+export function describeError(err: unknown, separator = ': '): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e instanceof Error && parts.length < 5; e = e.cause) {
+    if (parts.at(-1) !== e.message) parts.push(e.message);
+  }
+  return parts.join(separator) || String(err);
+}
