@@ -42,7 +42,3 @@ export function advisoryLockSql([namespace, key]: AdvisoryLock): string {
   if (!Number.isInteger(namespace) || !Number.isInteger(key)) throw new TypeError('advisory lock keys must be integers');
   return `SELECT pg_advisory_xact_lock(${namespace | 0}, ${key | 0})`;
 }
-
-/** Postgres SQLSTATE codes firebreak reacts to by name. */
-export const PG_UNIQUE_VIOLATION = '23505';
-export const PG_RAISE_EXCEPTION = 'P0001';

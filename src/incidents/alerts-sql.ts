@@ -2,7 +2,6 @@ import type { Queryable } from '../db/db.js';
 import type { AlertNotice } from '../ingest/notification.js';
 import type { AlertLookup, AlertStep, KnownAlert } from './plan.js';
 
-const OPEN = "('triggered', 'acknowledged', 'mitigated')";
 
 /**
  * For each notice, its exact row (same fingerprint and startsAt) and the fingerprint's latest row
@@ -13,7 +12,7 @@ export async function lookupAlerts(tx: Queryable, alerts: readonly AlertNotice[]
   // Every stored instance of each fingerprint (almost always none or one), best "latest" first.
   const { rows } = await tx.query<KnownAlert & { i: number; exact: boolean }>(
     `SELECT k.i::int AS i, a.starts_at = k.sa AS exact, a.id, a.incident_id AS "incidentId",
-            inc.number AS "incidentNumber", inc.status IN ${OPEN} AS "incidentOpen", a.status
+            inc.number AS "incidentNumber", a.status
        FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS k(fp, sa, i)
        JOIN alerts a ON a.fingerprint = k.fp
        JOIN incidents inc ON inc.id = a.incident_id

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AdvisoryLock, Queryable } from '../db/db.js';
-import type { IncidentStatus, Severity } from './types.js';
+import { OPEN_STATUSES_SQL as OPEN, type IncidentStatus, type Severity } from './types.js';
 
-const OPEN = "('triggered', 'acknowledged', 'mitigated')";
 // Namespace of the per-group advisory locks.
 const GROUP_LOCK_NAMESPACE = 4242;
 

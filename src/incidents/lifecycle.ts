@@ -1,8 +1,4 @@
 import type { IncidentStatus } from './types.js';
-import { OPEN_STATUSES } from './types.js';
-
-/** True while people (or alerts) can still act on the incident. */
-export const isOpen = (status: IncidentStatus): boolean => OPEN_STATUSES.includes(status);
 
 /**
  * What happens when the last firing alert of an incident resolves. Nobody acknowledged it: it

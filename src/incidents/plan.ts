@@ -5,7 +5,6 @@ export interface KnownAlert {
   id: number;
   incidentId: number;
   incidentNumber: number;
-  incidentOpen: boolean;
   status: 'firing' | 'resolved';
 }
 

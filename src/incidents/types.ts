@@ -19,24 +19,8 @@ export const INCIDENT_STATUSES = ['triggered', 'acknowledged', 'mitigated', 'res
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
 export const OPEN_STATUSES: readonly IncidentStatus[] = ['triggered', 'acknowledged', 'mitigated'];
-
-/** An incident as stored. */
-export interface Incident {
-  id: number;
-  number: number;
-  title: string;
-  severity: Severity;
-  status: IncidentStatus;
-  groupKey: string | null;
-  previousIncidentId: number | null;
-  commander: string | null;
-  openedAt: Date;
-  acknowledgedAt: Date | null;
-  mitigatedAt: Date | null;
-  resolvedAt: Date | null;
-  closedAt: Date | null;
-  lastSeenAt: Date;
-}
+/** The open statuses as an SQL list, for `status IN ${OPEN_STATUSES_SQL}`. */
+export const OPEN_STATUSES_SQL = `(${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
 /** The kinds of timeline event firebreak writes. */
 export type TimelineKind =

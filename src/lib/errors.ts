@@ -4,12 +4,6 @@ export enum ErrorCode {
   DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
   DatabaseQueryFailed = 'DATABASE_QUERY_FAILED',
   MigrationFailed = 'MIGRATION_FAILED',
-  WebhookUnauthorized = 'WEBHOOK_UNAUTHORIZED',
-  WebhookTooLarge = 'WEBHOOK_TOO_LARGE',
-  WebhookUnsupportedMediaType = 'WEBHOOK_UNSUPPORTED_MEDIA_TYPE',
-  WebhookMalformedJson = 'WEBHOOK_MALFORMED_JSON',
-  WebhookInvalidPayload = 'WEBHOOK_INVALID_PAYLOAD',
-  Internal = 'INTERNAL',
 }
 
 /** A coded error: `retryable` says whether doing the same thing later may succeed. */
@@ -23,13 +17,6 @@ export class FirebreakError extends Error {
     this.code = code;
     this.retryable = options.retryable ?? false;
   }
-}
-
-/** Wraps anything thrown into a FirebreakError, keeping the original as `cause`. */
-export function toFirebreakError(err: unknown, fallback: ErrorCode = ErrorCode.Internal): FirebreakError {
-  if (err instanceof FirebreakError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return new FirebreakError(fallback, message, { cause: err });
 }
 
 /** "outer message: inner message: …" along the `cause` chain, for one-line logs and exits. */

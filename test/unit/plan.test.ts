@@ -6,7 +6,7 @@ import { describeAlert, incidentTitle, planIntake, summarizeBatch, type KnownAle
 const notice = (status: 'firing' | 'resolved', fingerprint = 'f1'): AlertNotice => ({
   fingerprint, status, labels: { alertname: 'A' }, annotations: {}, startsAt: '2026-01-01T00:00:00Z', endsAt: null, generatorUrl: null,
 });
-const row = (id: number, status: 'firing' | 'resolved', incidentId = 7): KnownAlert => ({ id, incidentId, incidentNumber: incidentId, incidentOpen: true, status });
+const row = (id: number, status: 'firing' | 'resolved', incidentId = 7): KnownAlert => ({ id, incidentId, incidentNumber: incidentId, status });
 
 describe('planIntake', () => {
   // [case, notice status, exact row, latest row, expected steps]
