@@ -7,9 +7,9 @@ import type { Db } from './db.js';
 /** The repository's migrations folder (two levels above both src/db and dist/db). */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 
-// One advisory lock key for "migrating" (any constant works; this is "firebreak" in ASCII, cut to
-// int8). Two processes starting together against one Postgres: the second waits, then finds
-// nothing left to do.
+// The advisory lock key for "migrating": an arbitrary constant, unlikely to clash with another
+// application's keys in a shared database. Two processes starting together against one Postgres:
+// the second waits, then finds nothing left to do.
 const MIGRATION_LOCK_KEY = 7_020_389_018_923_221_359n;
 
 /** One forward-only SQL file, `NNNN_name.sql`. */

@@ -77,7 +77,9 @@ export function createWebhookHandler(deps: WebhookDeps) {
       await reject(req, body, 'unstorable_payload', detail);
       throw new HttpError(400, 'unstorable_payload', `the database refused a value of this payload: ${detail}`);
     }
-    for (const a of n.alerts) metrics.alertsReceived.inc({ status: a.status });
+    const firing = n.alerts.filter((a) => a.status === 'firing').length;
+    metrics.alertsReceived.inc({ status: 'firing' }, firing);
+    metrics.alertsReceived.inc({ status: 'resolved' }, n.alerts.length - firing);
     const incidents = result.incidentNumbers.map(incidentRef);
     return {
       status: 200,

@@ -2,7 +2,6 @@ import type { Queryable } from '../db/db.js';
 import type { AlertNotice } from '../ingest/notification.js';
 import type { AlertLookup, AlertStep, KnownAlert } from './plan.js';
 
-
 /**
  * For each notice, its exact row (same fingerprint and startsAt) and the fingerprint's latest row
  * (its firing one if any). One round trip for the whole notification. startsAt is compared in SQL,
@@ -36,10 +35,9 @@ export async function writeAlerts(
   tx: Queryable,
   alerts: readonly AlertNotice[],
   steps: readonly AlertStep[],
-  targetIncidentId: number | null,
+  incidentOf: (s: AlertStep) => number,
   at: Date,
 ): Promise<void> {
-  const incidentOf = (s: AlertStep) => (s.incident === 'target' ? targetIncidentId : s.incident);
   const updates = (superseded: boolean) =>
     steps
       .filter((s) => s.rowId !== undefined && Boolean(s.superseded) === superseded)

@@ -61,7 +61,7 @@ export async function ingestNotification(db: Db, n: Notification, at: Date): Pro
 
     const targetId = target?.id ?? null;
     const incidentOf = (s: AlertStep) => (s.incident === TARGET ? targetId! : s.incident);
-    await writeAlerts(tx, n.alerts, plan.steps, targetId, at);
+    await writeAlerts(tx, n.alerts, plan.steps, incidentOf, at);
     timeline.push(...alertEvents(n, plan.steps, incidentOf, at));
 
     const touched = [...new Set([...(targetId ? [targetId] : []), ...plan.steps.map(incidentOf)])];

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -71,6 +71,18 @@ describe('firebreak command line', () => {
       '',
     ].join('\n'));
     assert.equal(run.stdout(), '');
+  });
+
+  test('a .env file in the working directory is read, and the environment wins over it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fb-env-'));
+    try {
+      await writeFile(join(dir, '.env'), 'LOG_LEVEL=chatty\nPORT=not-a-port\n');
+      const run = runCli(['start'], { PORT: '0' }, dir);
+      assert.equal(await run.exited, 1);
+      assert.equal(run.stderr(), 'firebreak: Invalid configuration:\n  - LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "chatty")\n');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('an unreachable database exits 1 with one line saying so', async () => {

@@ -101,5 +101,32 @@ for (const backend of backends()) {
         'Alert firing again: DiskFillingUp (instance=db-1:9100)',
       ]);
     });
+
+    test('a new instance of a still-firing fingerprint closes the old one (one firing row per fingerprint)', async () => {
+      const body = JSON.parse(await fixture('alertmanager/firing-single.json'));
+      body.groupKey = 'supersede';
+      body.alerts[0].fingerprint = 'aaaa000000000001';
+      assert.equal((await app.postWebhook(JSON.stringify(body))).status, 200);
+      body.alerts[0].startsAt = '2026-11-21T10:00:00Z'; // Alertmanager lost the resolve in between
+      const answer = await app.postWebhook(JSON.stringify(body));
+      assert.deepEqual(await answer.json(), { status: 'accepted', incidents: ['INC-5'], alerts: { fired: 0, refired: 1, resolved: 0, repeat: 0 } });
+      const rows = (await alerts(database.db)).filter((a) => a.fingerprint === 'aaaa000000000001');
+      assert.deepEqual(rows.map((a) => [a.status, a.incident]), [['resolved', 5], ['firing', 5]]);
+      const events = await timeline(database.db, 5);
+      assert.deepEqual(events.map((e) => e.kind), ['incident.opened', 'alerts.fired', 'alerts.resolved', 'alerts.refired']);
+      assert.deepEqual((events[2]!.data.alerts as { superseded?: boolean }[])[0]!.superseded, true);
+    });
+
+    test('an alert first seen already resolved is kept, in an incident that resolves at once', async () => {
+      const body = JSON.parse(await fixture('alertmanager/resolved-single.json'));
+      body.groupKey = 'seen-late';
+      body.alerts[0].fingerprint = 'bbbb000000000001';
+      const answer = await app.postWebhook(JSON.stringify(body));
+      assert.deepEqual(await answer.json(), { status: 'accepted', incidents: ['INC-6'], alerts: { fired: 0, refired: 0, resolved: 1, repeat: 0 } });
+      const inc = (await incidents(database.db)).find((i) => i.number === 6)!;
+      assert.equal(inc.status, 'resolved');
+      assert.deepEqual((await timeline(database.db, 6)).map((e) => e.kind),
+        ['incident.opened', 'alerts.resolved', 'alerts.all_resolved', 'incident.status_changed']);
+    });
   });
 }
