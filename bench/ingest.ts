@@ -8,6 +8,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,7 +53,29 @@ async function send(url: string, body: string): Promise<number> {
   return performance.now() - t;
 }
 
+/** CPU seconds used so far by the local Postgres server's processes (Linux /proc; 0 elsewhere). */
+function postgresCpuSeconds(): number {
+  let ticks = 0;
+  try {
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        if (!stat.includes('(postgres)')) continue;
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        ticks += Number(fields[11]) + Number(fields[12]); // utime + stime
+      } catch {
+        // the process ended while we looked
+      }
+    }
+  } catch {
+    return 0;
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
 async function load(url: string, bodies: string[]) {
+  const cpu = process.cpuUsage();
+  const pgCpu = postgresCpuSeconds();
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -62,7 +85,13 @@ async function load(url: string, bodies: string[]) {
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
-  return { alertsPerSecond: (bodies.length * ALERTS) / seconds, p50: pct(50), p99: pct(99) };
+  const used = process.cpuUsage(cpu);
+  return {
+    alertsPerSecond: (bodies.length * ALERTS) / seconds, p50: pct(50), p99: pct(99),
+    // Per webhook: this process (server and load generator together) and the Postgres server.
+    nodeCpuMs: (used.user + used.system) / 1000 / bodies.length,
+    pgCpuMs: ((postgresCpuSeconds() - pgCpu) * 1000) / bodies.length,
+  };
 }
 
 /** The floor: parse, then one multi-row upsert into an equivalent table. Nothing else. */
@@ -149,8 +178,10 @@ for (const backend of backends()) {
   await new Promise((r) => floor.close(r));
   await floorDb.dispose();
 
-  console.log(`${backend.name}: firebreak ${fmt(result.alertsPerSecond, 0)} alerts/s, ack p50 ${fmt(result.p50)} ms, p99 ${fmt(result.p99)} ms`);
-  console.log(`${backend.name}: floor     ${fmt(floorResult.alertsPerSecond, 0)} alerts/s, ack p50 ${fmt(floorResult.p50)} ms, p99 ${fmt(floorResult.p99)} ms`);
+  const cpu = (r: typeof result) =>
+    `CPU/webhook: node ${fmt(r.nodeCpuMs, 2)} ms` + (backend.name === 'postgres' ? `, postgres ${fmt(r.pgCpuMs, 2)} ms` : '');
+  console.log(`${backend.name}: firebreak ${fmt(result.alertsPerSecond, 0)} alerts/s, ack p50 ${fmt(result.p50)} ms, p99 ${fmt(result.p99)} ms; ${cpu(result)}`);
+  console.log(`${backend.name}: floor     ${fmt(floorResult.alertsPerSecond, 0)} alerts/s, ack p50 ${fmt(floorResult.p50)} ms, p99 ${fmt(floorResult.p99)} ms; ${cpu(floorResult)}`);
   console.log(`${backend.name}: firebreak / floor = ${fmt(result.alertsPerSecond / floorResult.alertsPerSecond, 2)}`);
   console.log(`${backend.name}: storm-2000.json acknowledged in ${fmt(stormNew, 0)} ms (new), ${fmt(stormRepeat, 0)} ms (re-sent)`);
 }

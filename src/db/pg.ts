@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../lib/logger.js';
 import { advisoryLockSql, type Db, type Queryable, type QueryResult } from './db.js';
@@ -13,6 +14,19 @@ const types = {
     return pg.types.getTypeParser(oid, format);
   },
 };
+
+// Parameterized statements are prepared once per connection under a name derived from their text,
+// so Postgres does not parse and plan the intake's statements again for every webhook. Their texts
+// are constants of firebreak's code, so the set of names stays small.
+const statementNames = new Map<string, string>();
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `fb_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
 
 /** Options for the Postgres adapter. */
 export interface PgDbOptions {
@@ -38,7 +52,9 @@ export function createPgDb({ url, logger, max = 10 }: PgDbOptions): Db {
 
   const run = async <R extends object>(client: pg.Pool | pg.PoolClient, text: string, params?: readonly unknown[]) => {
     try {
-      const res = await client.query<R & pg.QueryResultRow>(text, params as unknown[] | undefined);
+      const res = await client.query<R & pg.QueryResultRow>(
+        params ? { text, values: params as unknown[], name: statementName(text) } : text,
+      );
       return { rows: res.rows, rowCount: res.rowCount ?? 0 } satisfies QueryResult<R>;
     } catch (err) {
       throw wrapDatabaseError(err);
