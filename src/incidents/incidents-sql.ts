@@ -21,29 +21,6 @@ export interface IncidentHead {
   status: IncidentStatus;
 }
 
-/**
- * The group's open incident, row-locked for this transaction and marked as having received a
- * notification (one round trip for both).
- */
-export async function touchOpenIncident(tx: Queryable, groupKey: string, at: Date): Promise<IncidentHead | null> {
-  const { rows } = await tx.query<IncidentHead>(
-    `UPDATE incidents SET last_seen_at = $2, notifications = notifications + 1
-      WHERE group_key = $1 AND status IN ${OPEN}
-      RETURNING id, number, status`,
-    [groupKey, at],
-  );
-  return rows[0] ?? null;
-}
-
-/** The group's most recent incident, open or not. */
-export async function latestIncidentOfGroup(tx: Queryable, groupKey: string): Promise<IncidentHead | null> {
-  const { rows } = await tx.query<IncidentHead>(
-    'SELECT id, number, status FROM incidents WHERE group_key = $1 ORDER BY id DESC LIMIT 1',
-    [groupKey],
-  );
-  return rows[0] ?? null;
-}
-
 /** What a new incident from Alertmanager starts with. */
 export interface NewAlertIncident {
   title: string;

@@ -1,11 +1,10 @@
 import type { Db } from '../db/db.js';
 import type { Notification } from '../ingest/notification.js';
 import { enqueueJob } from '../runner/queue.js';
-import { lookupAlerts, writeAlerts } from './alerts-sql.js';
 import {
-  groupLock, insertIncident, latestIncidentOfGroup, openIncidentsWithFiring, setIncidentStatus, touchIncidents,
-  touchOpenIncident, type IncidentHead,
+  groupLock, insertIncident, openIncidentsWithFiring, setIncidentStatus, touchIncidents, type IncidentHead,
 } from './incidents-sql.js';
+import { readGroupState, writeIntake } from './intake-sql.js';
 import { onAllAlertsResolved } from './lifecycle.js';
 import { describeAlert, incidentTitle, planIntake, summarizeBatch, TARGET, type AlertOutcome, type AlertStep } from './plan.js';
 import { severityFromLabel, worstSeverity } from './severity.js';
@@ -34,14 +33,15 @@ export interface IntakeResult {
  */
 export async function ingestNotification(db: Db, n: Notification, at: Date): Promise<IntakeResult> {
   return db.transaction(async (tx) => {
-    let target = await touchOpenIncident(tx, n.groupKey, at);
-    const lookups = await lookupAlerts(tx, n.alerts);
+    const { open, latest: previous, lookups } = await readGroupState(tx, n.groupKey, n.alerts, at);
+    let target = open;
     const plan = planIntake(n.alerts, lookups);
-    const timeline: TimelineEntry[] = [];
+    // Events written with the alerts, then those that depend on the alerts as written.
+    const events: TimelineEntry[] = [];
+    const resolutionEvents: TimelineEntry[] = [];
     let opened: IncidentHead | null = null;
 
     if (!target && plan.needsTarget) {
-      const previous = await latestIncidentOfGroup(tx, n.groupKey);
       const homeless = plan.steps.filter((s) => s.incident === TARGET).map((s) => n.alerts[s.index]!);
       const firing = homeless.filter((a) => a.status === 'firing');
       const severity = worstSeverity((firing.length ? firing : homeless).map((a) => severityFromLabel(a.labels.severity)));
@@ -50,7 +50,7 @@ export async function ingestNotification(db: Db, n: Notification, at: Date): Pro
         title, severity, groupKey: n.groupKey, groupLabels: n.groupLabels, commonLabels: n.commonLabels,
         commonAnnotations: n.commonAnnotations, externalUrl: n.externalUrl, previousIncidentId: previous?.id ?? null, at,
       });
-      timeline.push({
+      events.push({
         incidentId: target.id, at, kind: 'incident.opened', actor: ALERTMANAGER_ACTOR,
         summary: `${incidentRef(target.number)} opened: ${title} (${severity})` +
           (previous ? `; the group fired again after ${incidentRef(previous.number)}` : ''),
@@ -61,8 +61,8 @@ export async function ingestNotification(db: Db, n: Notification, at: Date): Pro
 
     const targetId = target?.id ?? null;
     const incidentOf = (s: AlertStep) => (s.incident === TARGET ? targetId! : s.incident);
-    await writeAlerts(tx, n.alerts, plan.steps, incidentOf, at);
-    timeline.push(...alertEvents(n, plan.steps, incidentOf, at));
+    events.push(...alertEvents(n, plan.steps, incidentOf, at));
+    await writeIntake(tx, n.alerts, plan.steps, incidentOf, events, at);
 
     const touched = [...new Set([...(targetId ? [targetId] : []), ...plan.steps.map(incidentOf)])];
     // The group's incident was touched when it was found or created; others (rare) here.
@@ -74,18 +74,18 @@ export async function ingestNotification(db: Db, n: Notification, at: Date): Pro
     for (const inc of withResolves.length ? await openIncidentsWithFiring(tx, withResolves) : []) {
       if (inc.firing > 0) continue;
       const ref = incidentRef(inc.number);
-      timeline.push({ incidentId: inc.id, at, kind: 'alerts.all_resolved', actor: ALERTMANAGER_ACTOR, summary: `All alerts of ${ref} resolved` });
+      resolutionEvents.push({ incidentId: inc.id, at, kind: 'alerts.all_resolved', actor: ALERTMANAGER_ACTOR, summary: `All alerts of ${ref} resolved` });
       if (onAllAlertsResolved(inc.status) === 'resolve') {
         await setIncidentStatus(tx, inc.id, 'resolved', at);
         resolved.push(inc.number);
-        timeline.push({
+        resolutionEvents.push({
           incidentId: inc.id, at, kind: 'incident.status_changed', actor: ALERTMANAGER_ACTOR,
           summary: `${ref} resolved by itself: all alerts resolved and nobody had acknowledged it`,
           data: { from: inc.status, to: 'resolved' },
         });
       }
     }
-    await appendTimeline(tx, timeline);
+    await appendTimeline(tx, resolutionEvents);
 
     const numbers = new Map<number, number>();
     if (target) numbers.set(target.id, target.number);

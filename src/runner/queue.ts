@@ -15,11 +15,14 @@ export interface NewJob {
 
 /** Enqueues a job inside `tx`, so it exists exactly when the change that caused it commits. */
 export async function enqueueJob(tx: Queryable, job: NewJob): Promise<void> {
+  // One round trip; a job coalesced into a pending one wakes nobody.
   await tx.query(
-    `INSERT INTO jobs (kind, payload, incident_id, unique_key, run_at)
-     VALUES ($1, $2::jsonb, $3, $4, COALESCE($5::timestamptz, now()))
-     ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING`,
-    [job.kind, JSON.stringify(job.payload ?? {}), job.incidentId ?? null, job.uniqueKey ?? null, job.runAt ?? null],
+    `WITH job AS (
+       INSERT INTO jobs (kind, payload, incident_id, unique_key, run_at)
+       VALUES ($1, $2::jsonb, $3, $4, COALESCE($5::timestamptz, now()))
+       ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL DO NOTHING
+       RETURNING kind)
+     SELECT pg_notify($6, kind) FROM job`,
+    [job.kind, JSON.stringify(job.payload ?? {}), job.incidentId ?? null, job.uniqueKey ?? null, job.runAt ?? null, JOBS_CHANNEL],
   );
-  await tx.query('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, job.kind]);
 }
