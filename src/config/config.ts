@@ -13,6 +13,22 @@ export interface Config {
   readonly webhookToken: string | undefined;
   readonly webhookMaxBytes: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** Undefined when Slack is off (no bot token). */
+  readonly slack: SlackConfig | undefined;
+}
+
+/** How firebreak reaches Slack. */
+export interface SlackConfig {
+  readonly botToken: string;
+  /** HTTP mode: requests to POST /slack/events are verified with it. */
+  readonly signingSecret: string | undefined;
+  /** Set: Socket Mode (firebreak connects out to Slack; no public URL needed). */
+  readonly appToken: string | undefined;
+  /** Web API base URL, ending in a slash. */
+  readonly apiUrl: string;
+  /** Channel id (or name) where incident cards go. */
+  readonly incidentChannel: string;
+  readonly createChannels: boolean;
 }
 
 // An empty value (`PORT=` in a .env file) means "not set", as it does for most twelve-factor tools.
@@ -43,10 +59,38 @@ const envSchema = z.object({
   LOG_LEVEL: optional(
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
   ),
-});
+  SLACK_BOT_TOKEN: optional(z.string().regex(/^xoxb-[\x21-\x7e]+$/, { error: 'must be a bot token (xoxb-…)' })),
+  SLACK_SIGNING_SECRET: optional(z.string().regex(/^[0-9a-f]{16,}$/i, { error: 'must be the app\'s signing secret (hex)' })),
+  SLACK_APP_TOKEN: optional(z.string().regex(/^xapp-[\x21-\x7e]+$/, { error: 'must be an app-level token (xapp-…)' })),
+  SLACK_API_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+  SLACK_INCIDENT_CHANNEL: optional(
+    z.string().regex(/^(#?[a-z0-9_-]{1,80}|[CG][A-Z0-9]{2,})$/, { error: 'must be a channel id (C…) or name' }),
+  ),
+  SLACK_CREATE_CHANNELS: optional(
+    z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).transform((v) => v === 'true' || v === '1'),
+  ),
+}).superRefine((e, ctx) => {
+  const slackVars = ['SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_INCIDENT_CHANNEL'] as const;
+  if (!e.SLACK_BOT_TOKEN) {
+    for (const name of slackVars) {
+      if (e[name] !== undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'is set but SLACK_BOT_TOKEN is not: set both, or neither' });
+    }
+    return;
+  }
+  if (!e.SLACK_INCIDENT_CHANNEL) ctx.addIssue({ code: 'custom', path: ['SLACK_INCIDENT_CHANNEL'], message: 'is required when SLACK_BOT_TOKEN is set' });
+  if (!e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+    ctx.addIssue({
+      code: 'custom', path: ['SLACK_SIGNING_SECRET'],
+      message: 'is required when SLACK_BOT_TOKEN is set (or set SLACK_APP_TOKEN for Socket Mode)',
+    });
+  }
+  // Run even when single variables are wrong too: one message names every problem.
+}, { when: () => true });
 
 /** Variables whose values must never be echoed back in an error message. */
-const SECRET_VARIABLES = new Set(['DATABASE_URL', 'ALERTMANAGER_WEBHOOK_TOKEN']);
+const SECRET_VARIABLES = new Set([
+  'DATABASE_URL', 'ALERTMANAGER_WEBHOOK_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN',
+]);
 
 /**
  * Reads and validates the environment. Throws one FirebreakError(ConfigInvalid) naming every wrong
@@ -75,6 +119,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     webhookToken: e.ALERTMANAGER_WEBHOOK_TOKEN,
     webhookMaxBytes: e.WEBHOOK_MAX_BYTES ?? 16 * 1024 * 1024,
     logLevel: e.LOG_LEVEL ?? 'info',
+    slack: e.SLACK_BOT_TOKEN
+      ? Object.freeze({
+        botToken: e.SLACK_BOT_TOKEN,
+        signingSecret: e.SLACK_SIGNING_SECRET,
+        appToken: e.SLACK_APP_TOKEN,
+        apiUrl: (e.SLACK_API_URL ?? 'https://slack.com/api/').replace(/\/?$/, '/'),
+        incidentChannel: e.SLACK_INCIDENT_CHANNEL!.replace(/^#/, ''),
+        createChannels: e.SLACK_CREATE_CHANNELS ?? false,
+      })
+      : undefined,
   });
 }
 

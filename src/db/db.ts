@@ -31,6 +31,12 @@ export interface Db extends Queryable {
    * trip as BEGIN.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: { lock?: AdvisoryLock }): Promise<T>;
+  /**
+   * Calls `onNotify` for each NOTIFY on `channel` (delivered at commit). Best effort: a lost
+   * connection is re-established, and notifications sent meanwhile are lost, so listeners also poll.
+   * Resolves to the function that stops listening.
+   */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

@@ -28,6 +28,59 @@ function statementName(text: string): string {
   return name;
 }
 
+// A LISTEN connection that drops is re-opened after this long; notifications sent meanwhile are
+// lost, which is why listeners also poll.
+const RELISTEN_DELAY_MS = 1_000;
+
+/** LISTEN on a connection of its own (a pooled one would be handed to others), re-opened when lost. */
+async function listenWithReconnect(options: {
+  url: string; logger: Logger; channel: string; onNotify: (payload: string) => void;
+}): Promise<() => Promise<void>> {
+  const { url, logger, channel, onNotify } = options;
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, application_name: 'firebreak-listen' });
+    c.on('notification', (n) => {
+      if (n.channel === channel) onNotify(n.payload ?? '');
+    });
+    c.on('error', (err) => {
+      logger.warn({ err: err.message, channel }, 'LISTEN connection lost; reconnecting');
+      void c.end().catch(() => {});
+      if (client === c) client = undefined;
+      schedule();
+    });
+    await c.connect();
+    await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    if (stopped) await c.end();
+    else client = c;
+  };
+  const schedule = () => {
+    if (stopped || timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      connect().catch((err: unknown) => {
+        logger.warn({ err: (err as Error).message, channel }, 'LISTEN reconnect failed');
+        schedule();
+      });
+    }, RELISTEN_DELAY_MS);
+    timer.unref();
+  };
+  try {
+    await connect();
+  } catch (err) {
+    // Not fatal: the database may come back; until then listeners poll.
+    logger.warn({ err: (err as Error).message, channel }, 'LISTEN failed; retrying');
+    schedule();
+  }
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await client?.end().catch(() => {});
+  };
+}
+
 /** Options for the Postgres adapter. */
 export interface PgDbOptions {
   url: string;
@@ -96,6 +149,7 @@ export function createPgDb({ url, logger, max = 10 }: PgDbOptions): Db {
         client.release(broken instanceof Error ? broken : undefined);
       }
     },
+    listen: (channel, onNotify) => listenWithReconnect({ url, logger, channel, onNotify }),
     async close() {
       await pool.end();
     },

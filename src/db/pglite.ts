@@ -43,6 +43,12 @@ export function wrapPglite(instance: PGlite, onClose: () => Promise<void> = asyn
         throw wrapDatabaseError(err);
       }
     },
+    async listen(channel, onNotify) {
+      const stop = await instance.listen(channel, onNotify);
+      return async () => {
+        if (!instance.closed) await stop();
+      };
+    },
     async close() {
       if (!instance.closed) await instance.close();
       await onClose();

@@ -12,6 +12,8 @@ export interface HttpDeps {
   logger: Logger;
   metrics: Metrics;
   webhook: Handler;
+  /** Slack's requests (HTTP mode); undefined when Slack is off or in Socket Mode. */
+  slackEvents?: Handler;
   /** Resolves when the database is reachable and migrated; throws with the reason otherwise. */
   checkReady: () => Promise<void>;
 }
@@ -28,6 +30,8 @@ export async function startHttpServer(deps: HttpDeps, port: number, host: string
   let stopping = false;
   const routes: Record<string, Handler> = {
     'POST /webhooks/alertmanager': deps.webhook,
+    'POST /slack/events': deps.slackEvents ?? (async (_req, res) =>
+      sendJson(res, 404, { error: 'slack_off', message: 'Slack is not set up over HTTP here (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET unset, or Socket Mode)' })),
     'GET /healthz': async (_req, res) => sendJson(res, 200, { status: 'ok' }),
     'GET /readyz': async (_req, res) => {
       if (stopping) return sendJson(res, 503, { status: 'stopping' });

@@ -3,6 +3,8 @@ import type { AlertNotice } from '../ingest/notification.js';
 import { OPEN_STATUSES_SQL as OPEN, type TimelineEntry } from './types.js';
 import type { IncidentHead } from './incidents-sql.js';
 import type { AlertLookup, AlertStep } from './plan.js';
+import { enqueuePerIncidentSql, JOBS_CHANNEL } from '../runner/queue.js';
+import { JOB_INCIDENT_CARD } from './jobs.js';
 import { timelineInsertSql, timelineParam } from './timeline.js';
 
 // The intake's two statements. Each webhook costs a round trip per statement, and on a loaded
@@ -64,7 +66,8 @@ export async function readGroupState(tx: Queryable, groupKey: string, alerts: re
 }
 
 /**
- * Applies the plan's alert steps and appends the timeline entries. Superseded rows are closed in a
+ * Applies the plan's alert steps, appends the timeline entries, and queues a card update for each
+ * incident with an entry (a pure re-delivery changes nothing shown). Superseded rows are closed in a
  * statement of their own first (at most one firing row per fingerprint: the new instance must not
  * meet the old one in the index); everything else is one statement.
  */
@@ -94,9 +97,12 @@ export async function writeIntake(
   await tx.query(
     `WITH upd AS (${UPDATE_ALERTS}),
           ins AS (${INSERT_ALERTS}),
-          tl AS (${timelineInsertSql(4)} RETURNING 1)
-     SELECT (SELECT count(*) FROM upd) AS updated, (SELECT count(*) FROM ins) AS inserted, (SELECT count(*) FROM tl) AS events`,
-    [JSON.stringify(updates), at, JSON.stringify(inserts), timelineParam(timeline)],
+          tl AS (${timelineInsertSql(4)} RETURNING 1),
+          card AS (${enqueuePerIncidentSql(5, 6)})
+     SELECT (SELECT count(*) FROM upd) AS updated, (SELECT count(*) FROM ins) AS inserted, (SELECT count(*) FROM tl) AS events,
+            (SELECT count(pg_notify($7, kind)) FROM card) AS cards`,
+    [JSON.stringify(updates), at, JSON.stringify(inserts), timelineParam(timeline), JOB_INCIDENT_CARD,
+      [...new Set(timeline.map((e) => e.incidentId))], JOBS_CHANNEL],
   );
 }
 

@@ -8,6 +8,7 @@ import { readGroupState, writeIntake } from './intake-sql.js';
 import { onAllAlertsResolved } from './lifecycle.js';
 import { describeAlert, incidentTitle, planIntake, summarizeBatch, TARGET, type AlertOutcome, type AlertStep } from './plan.js';
 import { severityFromLabel, worstSeverity } from './severity.js';
+import { openedJob } from './jobs.js';
 import { appendTimeline } from './timeline.js';
 import { incidentRef, type TimelineEntry } from './types.js';
 
@@ -56,7 +57,7 @@ export async function ingestNotification(db: Db, n: Notification, at: Date): Pro
           (previous ? `; the group fired again after ${incidentRef(previous.number)}` : ''),
         data: { groupKey: n.groupKey, severity, title, previousIncident: previous?.number ?? null },
       });
-      await enqueueJob(tx, { kind: 'incident.opened', incidentId: target.id, uniqueKey: `incident.opened:${target.id}`, payload: { incidentId: target.id } });
+      await enqueueJob(tx, openedJob(target.id));
     }
 
     const targetId = target?.id ?? null;

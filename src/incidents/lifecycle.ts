@@ -8,3 +8,27 @@ import type { IncidentStatus } from './types.js';
 export function onAllAlertsResolved(status: IncidentStatus): 'resolve' | 'keep' {
   return status === 'triggered' ? 'resolve' : 'keep';
 }
+
+/** What people can do to an incident's status. */
+export type StatusAction = 'acknowledge' | 'mitigate' | 'resolve';
+
+const ACTION_TARGET: Record<StatusAction, IncidentStatus> = {
+  acknowledge: 'acknowledged',
+  mitigate: 'mitigated',
+  resolve: 'resolved',
+};
+const ORDER: readonly IncidentStatus[] = ['triggered', 'acknowledged', 'mitigated', 'resolved', 'closed'];
+
+/**
+ * The outcome of a status action: a move forward; nothing, when the incident is already there or
+ * past it (a double click, or a teammate was quicker); or a refusal, for an incident that is over.
+ */
+export function decideStatusAction(
+  current: IncidentStatus, action: StatusAction,
+): { kind: 'move'; to: IncidentStatus } | { kind: 'unchanged' } | { kind: 'refused'; reason: string } {
+  const to = ACTION_TARGET[action];
+  const open = current !== 'resolved' && current !== 'closed';
+  if (!open && action !== 'resolve') return { kind: 'refused', reason: `it is already ${current}` };
+  if (ORDER.indexOf(current) >= ORDER.indexOf(to)) return { kind: 'unchanged' };
+  return { kind: 'move', to };
+}

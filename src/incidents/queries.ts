@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/db.js';
-import { OPEN_STATUSES_SQL } from './types.js';
+import { OPEN_STATUSES_SQL, type IncidentSummary, type IncidentTarget } from './types.js';
 
 /** Open incidents by severity, for the firebreak_open_incidents gauge. */
 export async function countOpenIncidentsBySeverity(db: Queryable): Promise<Record<string, number>> {
@@ -8,4 +8,80 @@ export async function countOpenIncidentsBySeverity(db: Queryable): Promise<Recor
       WHERE status IN ${OPEN_STATUSES_SQL} GROUP BY severity`,
   );
   return Object.fromEntries(rows.map((r) => [r.severity, r.n]));
+}
+
+// The columns of an IncidentSummary, from incidents aliased `i`.
+export const SUMMARY_COLUMNS = `
+  i.id, i.number, i.title, i.severity, i.status, i.commander, i.opened_at AS "openedAt",
+  i.acknowledged_at AS "acknowledgedAt", i.mitigated_at AS "mitigatedAt", i.resolved_at AS "resolvedAt",
+  i.slack_channel_id AS "slackChannelId",
+  (SELECT count(*) FROM alerts a WHERE a.incident_id = i.id AND a.status = 'firing')::int AS firing,
+  (SELECT count(*) FROM alerts a WHERE a.incident_id = i.id AND a.status = 'resolved')::int AS "resolvedAlerts"`;
+
+/** The WHERE condition and parameter that find a target incident in `incidents i`, from `$n`. */
+export function targetCondition(target: IncidentTarget, n: number): [sql: string, param: unknown] {
+  if ('id' in target) return [`i.id = $${n}`, target.id];
+  if ('number' in target) return [`i.number = $${n}`, target.number];
+  // A channel's incident: the newest one that lives there.
+  return [`i.id = (SELECT max(id) FROM incidents WHERE slack_channel_id = $${n})`, target.channelId];
+}
+
+export async function findIncident(db: Queryable, target: IncidentTarget): Promise<IncidentSummary | null> {
+  const [where, param] = targetCondition(target, 1);
+  const { rows } = await db.query<IncidentSummary>(`SELECT ${SUMMARY_COLUMNS} FROM incidents i WHERE ${where}`, [param]);
+  return rows[0] ?? null;
+}
+
+/** Open incidents, worst severity first, then newest. */
+export async function listOpenIncidents(db: Queryable, limit: number): Promise<IncidentSummary[]> {
+  const { rows } = await db.query<IncidentSummary>(
+    `SELECT ${SUMMARY_COLUMNS} FROM incidents i WHERE i.status IN ${OPEN_STATUSES_SQL}
+      ORDER BY i.severity, i.id DESC LIMIT $1`,
+    [limit],
+  );
+  return rows;
+}
+
+/** One timeline event as people read it. */
+export interface TimelineLine {
+  seq: number;
+  at: Date;
+  kind: string;
+  actor: string;
+  summary: string;
+}
+
+/** The newest `limit` events of an incident, oldest first. */
+export async function recentTimeline(db: Queryable, incidentId: number, limit: number): Promise<{ lines: TimelineLine[]; total: number }> {
+  const { rows } = await db.query<TimelineLine & { total: number }>(
+    `SELECT * FROM (
+       SELECT seq, at, kind, actor, summary, count(*) OVER ()::int AS total
+         FROM timeline_events WHERE incident_id = $1 ORDER BY seq DESC LIMIT $2) t
+      ORDER BY seq`,
+    [incidentId, limit],
+  );
+  return { lines: rows.map(({ total: _, ...line }) => line), total: rows[0]?.total ?? 0 };
+}
+
+/** Everything the incident card shows. */
+export interface IncidentView extends IncidentSummary {
+  commonLabels: Record<string, string>;
+  commonAnnotations: Record<string, string>;
+  externalUrl: string | null;
+  /** Of the incident's first alert: its Prometheus link and runbook annotation. */
+  generatorUrl: string | null;
+  runbookUrl: string | null;
+}
+
+export async function incidentView(db: Queryable, id: number): Promise<IncidentView | null> {
+  const { rows } = await db.query<IncidentView>(
+    `SELECT ${SUMMARY_COLUMNS}, i.common_labels AS "commonLabels", i.common_annotations AS "commonAnnotations",
+            i.external_url AS "externalUrl", first.generator_url AS "generatorUrl",
+            COALESCE(i.common_annotations->>'runbook_url', first.annotations->>'runbook_url') AS "runbookUrl"
+       FROM incidents i
+       LEFT JOIN LATERAL (SELECT generator_url, annotations FROM alerts WHERE incident_id = i.id ORDER BY id LIMIT 1) first ON true
+      WHERE i.id = $1`,
+    [id],
+  );
+  return rows[0] ?? null;
 }

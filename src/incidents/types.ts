@@ -26,6 +26,10 @@ export const OPEN_STATUSES_SQL = `(${OPEN_STATUSES.map((s) => `'${s}'`).join(', 
 export type TimelineKind =
   | 'incident.opened'
   | 'incident.status_changed'
+  | 'incident.severity_changed'
+  | 'incident.commander_changed'
+  | 'incident.note'
+  | 'slack.channel_created'
   | 'alerts.fired'
   | 'alerts.refired'
   | 'alerts.resolved'
@@ -43,3 +47,26 @@ export interface TimelineEntry {
 
 /** Shown as INC-n everywhere. */
 export const incidentRef = (number: number): string => `INC-${number}`;
+
+/** The actor name for what firebreak does by itself. */
+export const FIREBREAK_ACTOR = 'firebreak';
+
+/** How a request names an incident: by number (INC-n), by id (a button), or by its Slack channel. */
+export type IncidentTarget = { number: number } | { id: number } | { channelId: string };
+
+/** What people see of an incident: the card, `/incident status`, `/incident list`. */
+export interface IncidentSummary {
+  id: number;
+  number: number;
+  title: string;
+  severity: Severity;
+  status: IncidentStatus;
+  commander: string | null;
+  openedAt: Date;
+  acknowledgedAt: Date | null;
+  mitigatedAt: Date | null;
+  resolvedAt: Date | null;
+  slackChannelId: string | null;
+  firing: number;
+  resolvedAlerts: number;
+}

@@ -4,18 +4,26 @@ export enum ErrorCode {
   DatabaseUnavailable = 'DATABASE_UNAVAILABLE',
   DatabaseQueryFailed = 'DATABASE_QUERY_FAILED',
   MigrationFailed = 'MIGRATION_FAILED',
+  SlackUnavailable = 'SLACK_UNAVAILABLE',
+  SlackRateLimited = 'SLACK_RATE_LIMITED',
+  SlackRefused = 'SLACK_REFUSED',
+  IncidentNotFound = 'INCIDENT_NOT_FOUND',
+  InvalidTransition = 'INVALID_TRANSITION',
 }
 
 /** A coded error: `retryable` says whether doing the same thing later may succeed. */
 export class FirebreakError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
+  /** When the other side said how long to wait (a Retry-After header), in milliseconds. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'FirebreakError';
     this.code = code;
-    this.retryable = options.retryable ?? false;
+    this.retryable = options.retryable ?? options.retryAfterMs !== undefined;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

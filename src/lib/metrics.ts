@@ -10,6 +10,8 @@ export interface Metrics {
   webhookDuration: Histogram;
   alertsReceived: Counter<'status'>;
   rejectedWebhooks: Counter<'reason'>;
+  jobs: Counter<'kind' | 'outcome'>;
+  slackCalls: Counter<'method' | 'outcome'>;
 }
 
 export function createMetrics(openIncidents: OpenIncidentsReader): Metrics {
@@ -32,6 +34,15 @@ export function createMetrics(openIncidents: OpenIncidentsReader): Metrics {
     rejectedWebhooks: new Counter({
       name: 'firebreak_rejected_webhooks_total', help: 'Webhooks refused as unacceptable (4xx), by reason.',
       labelNames: ['reason'], registers: [registry],
+    }),
+    jobs: new Counter({
+      name: 'firebreak_jobs_total', help: 'Job runs by kind and outcome (done, retried, postponed, failed).',
+      labelNames: ['kind', 'outcome'], registers: [registry],
+    }),
+    slackCalls: new Counter({
+      name: 'firebreak_slack_api_calls_total',
+      help: 'Slack Web API calls by method and outcome (ok, rate_limited, http_error, network_error, platform_error).',
+      labelNames: ['method', 'outcome'], registers: [registry],
     }),
   };
   new Gauge({

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { readMigrations } from '../../src/db/migrate.js';
 import { backends } from '../support/databases.js';
 import { fixture, TOKEN } from '../support/app.js';
 import { runCli } from '../support/process.js';
@@ -96,7 +97,9 @@ describe('firebreak command line', () => {
     try {
       const run = runCli(['migrate'], { FIREBREAK_DATA_DIR: dataDir });
       assert.equal(await run.exited, 0);
-      assert.match(run.stdout(), /"applied":\[1,2,3,4,5\],"msg":"migrations applied"/);
+      const versions = (await readMigrations()).map((m) => m.version);
+      assert.ok(versions.length >= 6);
+      assert.ok(run.stdout().includes(`"applied":[${versions.join(',')}],"msg":"migrations applied"`), run.stdout());
       const again = runCli(['migrate'], { FIREBREAK_DATA_DIR: dataDir });
       assert.equal(await again.exited, 0);
       assert.match(again.stdout(), /"msg":"database is up to date"/);

@@ -5,6 +5,7 @@ import type { Logger } from '../../src/lib/logger.js';
 import { startFirebreak, type Firebreak } from '../../src/main.js';
 import type { TestDatabase } from './databases.js';
 import { captureLogs } from './logs.js';
+import { SIGNING_SECRET } from './slack-requests.js';
 
 export const FIXTURES = new URL('../../../shared/fixtures/', import.meta.url);
 export const TOKEN = 'test-token-0123456789abcdef';
@@ -24,9 +25,11 @@ export async function startTestApp(
   env: Record<string, string> = {},
   options: { clock?: Clock; logger?: Logger } = {},
 ): Promise<TestApp> {
+  // Retries and polls fast, so that failure tests take seconds (production waits seconds to minutes).
+  const worker = { pollMs: 500, backoffBaseMs: 100 };
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ALERTMANAGER_WEBHOOK_TOKEN: TOKEN, LOG_LEVEL: 'debug', ...env });
   const logs = captureLogs();
-  const app = await startFirebreak(config, options.logger ?? logs.logger, { db: database.db, clock: options.clock });
+  const app = await startFirebreak(config, options.logger ?? logs.logger, { db: database.db, clock: options.clock, worker });
   return {
     ...app,
     logs,
@@ -42,4 +45,22 @@ export async function startTestApp(
       });
     },
   };
+}
+
+/** The environment that points firebreak's Slack side at a FakeSlack. */
+export function slackEnv(apiUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    SLACK_BOT_TOKEN: 'xoxb-test-0000', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: apiUrl,
+    SLACK_INCIDENT_CHANNEL: INCIDENT_CHANNEL, ...extra,
+  };
+}
+
+/** The main incident channel of the Slack tests. */
+export const INCIDENT_CHANNEL = 'C0INCIDENTS';
+
+/** A counter's value in the app's metrics (0 when absent). */
+export async function metricValue(app: Firebreak, name: string, labels: Record<string, string>): Promise<number> {
+  const metric = await app.metrics.registry.getSingleMetric(name)?.get();
+  const found = metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
+  return found?.value ?? 0;
 }

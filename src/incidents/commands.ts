@@ -1,0 +1,135 @@
+import type { Db, Queryable } from '../db/db.js';
+import { enqueueJob } from '../runner/queue.js';
+import { setIncidentStatus } from './incidents-sql.js';
+import { cardJob, commanderJob, openedJob } from './jobs.js';
+import { decideStatusAction, type StatusAction } from './lifecycle.js';
+import { targetCondition } from './queries.js';
+import { claimRequest, saveResponse } from './requests.js';
+import { appendTimeline } from './timeline.js';
+import { incidentRef, type IncidentStatus, type IncidentTarget, type Severity, type TimelineEntry } from './types.js';
+
+/** Who asks, when, and the key that makes a retried request change nothing twice. */
+export interface RequestContext {
+  /** A Slack user id. */
+  actor: string;
+  at: Date;
+  requestKey: string;
+}
+
+/** A change people make to an incident. */
+export type IncidentChange =
+  | { kind: 'status'; action: StatusAction }
+  | { kind: 'severity'; severity: Severity }
+  | { kind: 'commander'; user: string }
+  | { kind: 'note'; text: string };
+
+/** The incident as it stands after a change (or refusal). */
+export interface ChangedIncident {
+  id: number;
+  number: number;
+  title: string;
+  status: IncidentStatus;
+  severity: Severity;
+  commander: string | null;
+}
+
+/** How a change went. `duplicate`: a retry of a request already handled, answered as before. */
+export type ChangeOutcome =
+  | { outcome: 'changed' | 'unchanged'; incident: ChangedIncident; previous: ChangedIncident; duplicate?: boolean }
+  | { outcome: 'refused'; incident: ChangedIncident; reason: string; duplicate?: boolean }
+  | { outcome: 'not_found'; duplicate?: boolean };
+
+/**
+ * Applies one change in one transaction with its timeline event and a card update. A change that
+ * changes nothing (acknowledging twice) records nothing, so a double click is one event.
+ */
+export async function changeIncident(db: Db, target: IncidentTarget, change: IncidentChange, ctx: RequestContext): Promise<ChangeOutcome> {
+  return db.transaction(async (tx) => {
+    const before = await claimRequest<ChangeOutcome>(tx, ctx.requestKey);
+    if (before) return { ...before, duplicate: true };
+    const outcome = await applyChange(tx, target, change, ctx);
+    await saveResponse(tx, ctx.requestKey, outcome);
+    return outcome;
+  });
+}
+
+async function applyChange(tx: Queryable, target: IncidentTarget, change: IncidentChange, ctx: RequestContext): Promise<ChangeOutcome> {
+  const [where, param] = targetCondition(target, 1);
+  const { rows } = await tx.query<ChangedIncident>(
+    `SELECT i.id, i.number, i.title, i.status, i.severity, i.commander FROM incidents i WHERE ${where} FOR NO KEY UPDATE`,
+    [param],
+  );
+  const previous = rows[0];
+  if (!previous) return { outcome: 'not_found' };
+  const ref = incidentRef(previous.number);
+  const event = (kind: TimelineEntry['kind'], summary: string, data: Record<string, unknown>): TimelineEntry =>
+    ({ incidentId: previous.id, at: ctx.at, kind, actor: ctx.actor, summary, data });
+  let incident = previous;
+  let entry: TimelineEntry | undefined;
+
+  switch (change.kind) {
+    case 'status': {
+      const decision = decideStatusAction(previous.status, change.action);
+      if (decision.kind === 'refused') return { outcome: 'refused', incident: previous, reason: `${ref} cannot be changed: ${decision.reason}` };
+      if (decision.kind === 'move') {
+        await setIncidentStatus(tx, previous.id, decision.to, ctx.at);
+        incident = { ...previous, status: decision.to };
+        entry = event('incident.status_changed', `${ref} ${decision.to} by ${ctx.actor}`, { from: previous.status, to: decision.to });
+      }
+      break;
+    }
+    case 'severity':
+      if (change.severity !== previous.severity) {
+        await tx.query('UPDATE incidents SET severity = $2 WHERE id = $1', [previous.id, change.severity]);
+        incident = { ...previous, severity: change.severity };
+        entry = event('incident.severity_changed', `${ref} severity ${previous.severity} → ${change.severity} by ${ctx.actor}`,
+          { from: previous.severity, to: change.severity });
+      }
+      break;
+    case 'commander':
+      if (change.user !== previous.commander) {
+        await tx.query('UPDATE incidents SET commander = $2 WHERE id = $1', [previous.id, change.user]);
+        incident = { ...previous, commander: change.user };
+        entry = event('incident.commander_changed', `${ref} commander is now ${change.user} (set by ${ctx.actor})`,
+          { from: previous.commander, to: change.user });
+      }
+      break;
+    case 'note':
+      entry = event('incident.note', change.text, {});
+      break;
+  }
+  if (!entry) return { outcome: 'unchanged', incident, previous };
+  await appendTimeline(tx, [entry]);
+  await enqueueJob(tx, cardJob(previous.id));
+  if (change.kind === 'commander') await enqueueJob(tx, commanderJob(previous.id, change.user));
+  return { outcome: 'changed', incident, previous };
+}
+
+/** A new incident a person declares: they are its commander. */
+export interface Declaration {
+  title: string;
+  severity: Severity;
+}
+
+/** Opens a declared incident (no alert group) with its timeline event and the opening job. */
+export async function declareIncident(db: Db, d: Declaration, ctx: RequestContext): Promise<{ id: number; number: number; duplicate?: boolean }> {
+  return db.transaction(async (tx) => {
+    const before = await claimRequest<{ id: number; number: number }>(tx, ctx.requestKey);
+    if (before) return { ...before, duplicate: true };
+    const { rows } = await tx.query<{ id: number; number: number }>(
+      `INSERT INTO incidents (title, severity, commander, opened_at, last_seen_at)
+       VALUES ($1, $2, $3, $4, $4) RETURNING id, number`,
+      [d.title, d.severity, ctx.actor, ctx.at],
+    );
+    const created = rows[0]!;
+    await appendTimeline(tx, [{
+      incidentId: created.id, at: ctx.at, kind: 'incident.opened', actor: ctx.actor,
+      summary: `${incidentRef(created.number)} declared by ${ctx.actor}: ${d.title} (${d.severity})`,
+      data: { declared: true, title: d.title, severity: d.severity },
+    }]);
+    await enqueueJob(tx, openedJob(created.id));
+    await saveResponse(tx, ctx.requestKey, created);
+    return created;
+  });
+}
+

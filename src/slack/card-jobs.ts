@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import type { SlackConfig } from '../config/config.js';
+import type { Db } from '../db/db.js';
+import type { Clock } from '../lib/clock.js';
+import { JOB_INCIDENT_CARD, JOB_INCIDENT_COMMANDER, JOB_INCIDENT_OPENED, cardJob } from '../incidents/jobs.js';
+import { incidentView } from '../incidents/queries.js';
+import { appendTimeline } from '../incidents/timeline.js';
+import { FIREBREAK_ACTOR, incidentRef } from '../incidents/types.js';
+import { safeMrkdwn } from '../lib/mrkdwn.js';
+import type { Job } from '../runner/jobs-sql.js';
+import { enqueueJob } from '../runner/queue.js';
+import type { JobHandler } from '../runner/worker.js';
+import { slackErrorName, type SlackApi } from './api.js';
+import { cardText, incidentCard } from './blocks/card.js';
+import {
+  chooseCardChannel, forgetCardMessage, readCardPlace, recordCardPosted, recordCardSynced, recordIncidentChannel, type CardPlace,
+} from './card-sql.js';
+import { incidentChannelName } from './channel-name.js';
+
+/** At most one card update per incident per this interval: a storm of changes costs a few calls. */
+export const CARD_SPACING_MS = 2_000;
+/** After a card is first posted in an incident's own channel: pin it and link to it from the main channel. */
+export const JOB_CARD_POSTED = 'slack.card_posted';
+// Names tried for an incident channel before giving up (inc-7-x, inc-7-x-2, …).
+const NAME_ATTEMPTS = 20;
+
+/** The job handlers that keep Slack in step with the database. */
+export function createSlackJobs(deps: { db: Db; clock: Clock; api: SlackApi; slack: SlackConfig }): Record<string, JobHandler> {
+  const { db, clock, api, slack } = deps;
+  const ignoring = (...names: string[]) => (err: unknown) => {
+    if (!names.includes(slackErrorName(err) ?? '')) throw err;
+  };
+
+  /** Creates the incident's channel (once: its id is stored before anything else happens there). */
+  async function ensureChannel(incidentId: number, place: CardPlace): Promise<string> {
+    let channelId = place.slackChannelId;
+    if (!channelId) {
+      for (let attempt = 1; !channelId; attempt++) {
+        const name = incidentChannelName(place.number, place.title, attempt);
+        try {
+          const res = await api.call<{ ok: boolean; channel: { id: string; name: string } }>('conversations.create', { name });
+          channelId = res.channel.id;
+          await db.transaction(async (tx) => {
+            await recordIncidentChannel(tx, incidentId, res.channel.id, res.channel.name);
+            await appendTimeline(tx, [{
+              incidentId, at: clock.now(), kind: 'slack.channel_created', actor: FIREBREAK_ACTOR,
+              summary: `Slack channel #${res.channel.name} created`, data: { channel: res.channel.id, name: res.channel.name },
+            }]);
+          });
+        } catch (err) {
+          if (slackErrorName(err) !== 'name_taken' || attempt >= NAME_ATTEMPTS) throw err;
+        }
+      }
+      await api.call('conversations.setTopic', {
+        channel: channelId, topic: safeMrkdwn(`${incidentRef(place.number)} · ${place.severity} · ${place.title}`, 250),
+      });
+    }
+    if (place.commander) await api.call('conversations.invite', { channel: channelId, users: place.commander }).catch(ignoring('already_in_channel', 'cant_invite_self'));
+    return channelId;
+  }
+
+  const opened: JobHandler = async (job) => {
+    const id = job.incidentId!;
+    const place = await readCardPlace(db, id, 0);
+    if (!place || place.channel) return;
+    const channel = slack.createChannels ? await ensureChannel(id, place) : slack.incidentChannel;
+    await db.transaction(async (tx) => {
+      if (await chooseCardChannel(tx, id, channel)) await enqueueJob(tx, cardJob(id));
+    });
+  };
+
+  // Renders the card from the state current when the job runs, so coalesced changes are one call.
+  const card: JobHandler = async (job) => {
+    const id = job.incidentId!;
+    const place = await readCardPlace(db, id, CARD_SPACING_MS);
+    if (!place?.channel) return; // not placed yet: incident.opened queues a sync once it is
+    const view = await incidentView(db, id);
+    if (!view) return;
+    const message = { text: cardText(view), blocks: incidentCard(view) };
+    const digest = createHash('sha256').update(JSON.stringify(message)).digest('hex');
+    if (place.ts && digest === place.digest) return; // Slack already shows exactly this
+    if (place.ts && place.waitMs > 0) return { postponeMs: place.waitMs };
+    if (!place.ts) {
+      const res = await api.call<{ ok: boolean; channel: string; ts: string }>('chat.postMessage', {
+        channel: place.channel, ...message, unfurl_links: false, unfurl_media: false,
+      });
+      await db.transaction(async (tx) => {
+        await recordCardPosted(tx, id, res.channel, res.ts, digest);
+        if (place.slackChannelId) await enqueueJob(tx, { kind: JOB_CARD_POSTED, incidentId: id, payload: { channel: res.channel, ts: res.ts } });
+      });
+      return;
+    }
+    try {
+      await api.call('chat.update', { channel: place.channel, ts: place.ts, ...message });
+    } catch (err) {
+      if (slackErrorName(err) !== 'message_not_found') throw err;
+      await forgetCardMessage(db, id); // someone deleted the card: post it again
+      return { postponeMs: 0 };
+    }
+    await recordCardSynced(db, id, digest);
+    return undefined;
+  };
+
+  const posted: JobHandler = async (job: Job) => {
+    const { channel, ts } = job.payload as { channel: string; ts: string };
+    await api.call('pins.add', { channel, timestamp: ts }).catch(ignoring('already_pinned'));
+    const place = await readCardPlace(db, job.incidentId!, 0);
+    if (!place) return;
+    await api.call('chat.postMessage', {
+      channel: slack.incidentChannel,
+      text: `${safeMrkdwn(`${incidentRef(place.number)} (${place.severity}) ${place.title}`, 300)}: follow it in <#${channel}>`,
+      unfurl_links: false, unfurl_media: false,
+    });
+  };
+
+  const commander: JobHandler = async (job) => {
+    const place = await readCardPlace(db, job.incidentId!, 0);
+    const { user } = job.payload as { user: string };
+    if (!place?.slackChannelId) return;
+    await api.call('conversations.invite', { channel: place.slackChannelId, users: user }).catch(ignoring('already_in_channel', 'cant_invite_self'));
+  };
+
+  return { [JOB_INCIDENT_OPENED]: opened, [JOB_INCIDENT_CARD]: card, [JOB_CARD_POSTED]: posted, [JOB_INCIDENT_COMMANDER]: commander };
+}

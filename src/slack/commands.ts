@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/db.js';
+import { changeIncident, declareIncident, type IncidentChange } from '../incidents/commands.js';
+import { findIncident, listOpenIncidents, recentTimeline } from '../incidents/queries.js';
+import { incidentRef, type IncidentTarget } from '../incidents/types.js';
+import type { Clock } from '../lib/clock.js';
+import { describeError, ErrorCode, FirebreakError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { safeMrkdwn } from '../lib/mrkdwn.js';
+import { parseCommand, helpText, type ParsedCommand } from './command-parse.js';
+import { mention } from './blocks/common.js';
+import { changeReply, ephemeral, inChannel, statusText, summaryLine, timelineText, type Reply } from './blocks/replies.js';
+
+/** A `/incident` request as Slack sends it (the fields firebreak uses). */
+export interface CommandRequest {
+  text: string;
+  userId: string;
+  channelId: string;
+  /** Unique per invocation and the same in Slack's retries of it: the idempotency key. */
+  triggerId: string | undefined;
+}
+
+export interface CommandDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+}
+
+const LIST_MAX = 20;
+const TIMELINE_MAX = 20;
+
+/** What to tell a person whose request failed: nothing they asked for happened. */
+export function failureText(err: unknown): string {
+  return err instanceof FirebreakError && err.code === ErrorCode.DatabaseUnavailable
+    ? ':warning: firebreak cannot reach its database right now, so nothing was changed. Try again in a minute.'
+    : ':warning: firebreak could not do that because of an internal error (logged); nothing was changed.';
+}
+
+/** Runs one `/incident` request and returns the answer. Never throws: every failure is an answer. */
+export async function runCommand(deps: CommandDeps, req: CommandRequest): Promise<Reply> {
+  const parsed = parseCommand(req.text);
+  if (!parsed.ok) return ephemeral(`:warning: ${safeMrkdwn(parsed.error, 200)}\nUsage:\n\`\`\`${parsed.usage}\`\`\``);
+  try {
+    return await execute(deps, parsed.command, req);
+  } catch (err) {
+    deps.logger.error({ err: describeError(err), command: parsed.command.name }, 'slash command failed');
+    return ephemeral(failureText(err));
+  }
+}
+
+async function execute(deps: CommandDeps, c: ParsedCommand, req: CommandRequest): Promise<Reply> {
+  const { db, clock } = deps;
+  const ctx = { actor: req.userId, at: clock.now(), requestKey: `command:${req.triggerId ?? randomUUID()}` };
+  const target: IncidentTarget = 'ref' in c && c.ref !== undefined ? { number: c.ref } : { channelId: req.channelId };
+  const notFound = 'ref' in c && c.ref !== undefined
+    ? `:warning: There is no incident ${incidentRef(c.ref)}.`
+    : ':warning: This channel is not an incident channel: name the incident, like `/incident ' + c.name + ' INC-7`.';
+
+  switch (c.name) {
+    case 'help':
+      return ephemeral(helpText());
+    case 'list': {
+      const open = await listOpenIncidents(db, LIST_MAX);
+      return ephemeral(open.length ? `Open incidents:\n${open.map(summaryLine).join('\n')}` : 'No open incidents.');
+    }
+    case 'status': {
+      const i = await findIncident(db, target);
+      return ephemeral(i ? statusText(i) : notFound);
+    }
+    case 'timeline': {
+      const i = await findIncident(db, target);
+      if (!i) return ephemeral(notFound);
+      const { lines, total } = await recentTimeline(db, i.id, TIMELINE_MAX);
+      return ephemeral(timelineText(i, lines, total));
+    }
+    case 'declare': {
+      const created = await declareIncident(db, { title: c.title, severity: c.severity }, ctx);
+      return inChannel(`${mention(req.userId)} declared *${incidentRef(created.number)}* (${c.severity}): ${safeMrkdwn(c.title, 200)}`);
+    }
+    default: {
+      const change: IncidentChange =
+        c.name === 'sev' ? { kind: 'severity', severity: c.severity }
+          : c.name === 'commander' ? { kind: 'commander', user: c.user }
+            : c.name === 'note' ? { kind: 'note', text: c.text }
+              : { kind: 'status', action: c.name === 'ack' ? 'acknowledge' : c.name };
+      const outcome = await changeIncident(db, target, change, ctx);
+      return changeReply(outcome, change, req.userId, notFound);
+    }
+  }
+}

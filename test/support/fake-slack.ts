@@ -1,0 +1,210 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One request the fake Slack received. */
+export interface SlackCall {
+  method: string;
+  args: Record<string, unknown>;
+  /** The bearer token the client sent. */
+  token: string | undefined;
+  /** HTTP status the fake answered. */
+  status: number;
+  atMs: number;
+}
+
+/** A forced answer: an HTTP status (429 with Retry-After seconds, 500…) instead of the real one. */
+export interface Failure {
+  status: number;
+  retryAfter?: number;
+}
+
+/**
+ * A local stand-in for the Slack Web API that the real @slack/web-api client talks to (through
+ * SLACK_API_URL): the methods firebreak uses, with Slack's answers and errors, every call recorded,
+ * and failures on demand. Also receives what is POSTed to response_url (path /response/…).
+ */
+export class FakeSlack {
+  readonly calls: SlackCall[] = [];
+  readonly responses: { path: string; body: Record<string, unknown> }[] = [];
+  /** channel id → ts → the message as last posted or updated. */
+  readonly messages = new Map<string, Map<string, { text: string; blocks: unknown[] }>>();
+  readonly channels = new Map<string, { id: string; name: string; topic?: string; members: Set<string>; pins: Set<string> }>();
+  private readonly failures = new Map<string, Failure[]>();
+  private outage: Failure | undefined;
+  private server!: Server;
+  private seq = 100;
+  url = '';
+
+  static async start(): Promise<FakeSlack> {
+    const fake = new FakeSlack();
+    fake.server = createServer((req, res) => {
+      void fake.handle(req).then(({ status, body, headers }) => {
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(JSON.stringify(body));
+      });
+    });
+    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
+    fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}/`;
+    return fake;
+  }
+
+  /** The Web API base URL (SLACK_API_URL). */
+  get apiUrl(): string {
+    return `${this.url}api/`;
+  }
+
+  /** The next `times` calls of `method` ('*' for any) get `failure`. */
+  failNext(method: string, failure: Failure, times = 1): void {
+    const queue = this.failures.get(method) ?? [];
+    for (let i = 0; i < times; i++) queue.push(failure);
+    this.failures.set(method, queue);
+  }
+
+  /** Every call fails with `failure` until `recover()`. */
+  down(failure: Failure = { status: 500 }): void {
+    this.outage = failure;
+  }
+
+  recover(): void {
+    this.outage = undefined;
+  }
+
+  /** Calls of `method` that Slack accepted (HTTP 200). */
+  ok(method: string): SlackCall[] {
+    return this.calls.filter((c) => c.method === method && c.status === 200);
+  }
+
+  /** Waits until `check` holds (polling), or throws after `timeoutMs` with `what` in the message. */
+  async waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const value = check();
+      if (value) return value;
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}; calls: ${this.calls.map((c) => `${c.method}:${c.status}`).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const path = (req.url ?? '').split('?')[0]!;
+    if (path.startsWith('/response/')) {
+      this.responses.push({ path, body: JSON.parse(raw) as Record<string, unknown> });
+      return { status: 200, body: { ok: true } };
+    }
+    const method = path.replace(/^\/api\//, '');
+    const args = parseArgs(raw, req.headers['content-type'] ?? '');
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const failure = this.outage ?? this.failures.get(method)?.shift() ?? this.failures.get('*')?.shift();
+    const call: SlackCall = { method, args, token, status: failure?.status ?? 200, atMs: Date.now() };
+    this.calls.push(call);
+    if (failure) {
+      return {
+        status: failure.status,
+        body: { ok: false, error: failure.status === 429 ? 'ratelimited' : 'internal_error' },
+        headers: failure.retryAfter !== undefined ? { 'retry-after': String(failure.retryAfter) } : {},
+      };
+    }
+    if (token === undefined) return { status: 200, body: { ok: false, error: 'not_authed' } };
+    return { status: 200, body: this.answer(method, args) };
+  }
+
+  private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    const channelId = (ref: unknown) => {
+      const s = String(ref ?? '');
+      if (/^[CG][A-Z0-9]+$/.test(s)) return s;
+      return [...this.channels.values()].find((c) => c.name === s.replace(/^#/, ''))?.id;
+    };
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, user_id: 'U0FIREBRK', bot_id: 'B0FIREBRK', team_id: 'T0TEAM001' };
+      case 'chat.postMessage': {
+        const channel = channelId(args.channel);
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        if (!args.text && !args.blocks) return { ok: false, error: 'no_text' };
+        const blocksError = checkBlocks(args.blocks);
+        if (blocksError) return { ok: false, error: blocksError };
+        const ts = `1763700000.${String(this.seq++).padStart(6, '0')}`;
+        const byTs = this.messages.get(channel) ?? new Map();
+        byTs.set(ts, { text: String(args.text ?? ''), blocks: (args.blocks as unknown[]) ?? [] });
+        this.messages.set(channel, byTs);
+        return { ok: true, channel, ts, message: { text: args.text, ts } };
+      }
+      case 'chat.update': {
+        const channel = channelId(args.channel);
+        const message = channel ? this.messages.get(channel)?.get(String(args.ts)) : undefined;
+        if (!message) return { ok: false, error: 'message_not_found' };
+        const blocksError = checkBlocks(args.blocks);
+        if (blocksError) return { ok: false, error: blocksError };
+        message.text = String(args.text ?? '');
+        message.blocks = (args.blocks as unknown[]) ?? [];
+        return { ok: true, channel, ts: args.ts };
+      }
+      case 'conversations.create': {
+        const name = String(args.name ?? '');
+        if (!/^[a-z0-9_-]{1,80}$/.test(name)) return { ok: false, error: 'invalid_name_specials' };
+        if ([...this.channels.values()].some((c) => c.name === name)) return { ok: false, error: 'name_taken' };
+        const id = `C0NEW${String(this.seq++).padStart(4, '0')}`;
+        this.channels.set(id, { id, name, members: new Set(['U0FIREBRK']), pins: new Set() });
+        return { ok: true, channel: { id, name } };
+      }
+      case 'conversations.setTopic': {
+        const c = this.channels.get(String(args.channel));
+        if (!c) return { ok: false, error: 'channel_not_found' };
+        c.topic = String(args.topic);
+        return { ok: true };
+      }
+      case 'conversations.invite': {
+        const c = this.channels.get(String(args.channel));
+        if (!c) return { ok: false, error: 'channel_not_found' };
+        const users = String(args.users).split(',');
+        if (users.every((u) => c.members.has(u))) return { ok: false, error: 'already_in_channel' };
+        for (const u of users) c.members.add(u);
+        return { ok: true, channel: { id: c.id } };
+      }
+      case 'pins.add': {
+        const c = this.channels.get(String(args.channel));
+        if (!c) return { ok: false, error: 'channel_not_found' };
+        if (c.pins.has(String(args.timestamp))) return { ok: false, error: 'already_pinned' };
+        c.pins.add(String(args.timestamp));
+        return { ok: true };
+      }
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+}
+
+// The Web API client sends form fields, with objects and arrays as JSON.
+function parseArgs(raw: string, contentType: string): Record<string, unknown> {
+  if (contentType.startsWith('application/json')) return JSON.parse(raw) as Record<string, unknown>;
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    args[key] = /^[[{]/.test(value) ? JSON.parse(value) : value;
+  }
+  return args;
+}
+
+// The limits Slack enforces on blocks that firebreak's untrusted text could break.
+type Element = { text?: unknown; url?: unknown; value?: unknown };
+type BlockJson = { type: string; text?: { text: string }; fields?: { text: string }[]; elements?: Element[] };
+function checkBlocks(blocks: unknown): string | undefined {
+  if (blocks === undefined) return undefined;
+  if (!Array.isArray(blocks) || blocks.length > 50) return 'invalid_blocks';
+  const tooLong = (value: unknown, max: number) => value !== undefined && String(value).length > max;
+  for (const b of blocks as BlockJson[]) {
+    const elements = b.elements ?? [];
+    if (b.type === 'header' && tooLong(b.text?.text, 150)) return 'invalid_blocks';
+    if (b.type === 'section' && (tooLong(b.text?.text, 3000) || (b.fields ?? []).length > 10 || (b.fields ?? []).some((f) => tooLong(f.text, 2000)))) return 'invalid_blocks';
+    if (b.type === 'context' && elements.some((e) => tooLong(e.text, 3000))) return 'invalid_blocks';
+    if (b.type === 'actions' && (elements.length > 25 || elements.some((e) => tooLong(e.url, 3000) || tooLong(e.value, 2000)))) return 'invalid_blocks';
+  }
+  return undefined;
+}
