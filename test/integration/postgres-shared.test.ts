@@ -3,7 +3,9 @@ import { describe, test } from 'node:test';
 import { createPgDb } from '../../src/db/pg.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { NEEDS_POSTGRES, postgresBackend } from '../support/databases.js';
-import { fixture, metricValue, startTestApp } from '../support/app.js';
+import { fixture, metricValue, slackEnv, startTestApp } from '../support/app.js';
+import { FakeSlack } from '../support/fake-slack.js';
+import { postSlack, slashCommandBody } from '../support/slack-requests.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 import { alerts, count, incidents, timeline } from '../support/state.js';
 
@@ -73,6 +75,41 @@ describe('on a real Postgres shared by concurrent requests', () => {
       assert.ok(metrics.includes('firebreak_webhook_requests_total{code="503"} 2'));
     } finally {
       await app.close();
+      await viaProxy.close();
+      await proxy.close();
+      await database.close();
+    }
+  });
+
+  test('a database outage during /incident: a clear ephemeral answer, nothing half done, and it works once the database is back', { skip: NEEDS_POSTGRES }, async () => {
+    const database = await postgresBackend()!.create();
+    const url = new URL(database.url!);
+    const proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
+    url.host = `127.0.0.1:${proxy.port}`;
+    const viaProxy = createPgDb({ url: url.toString(), logger: createLogger('silent') });
+    const slack = await FakeSlack.start();
+    const app = await startTestApp({ db: viaProxy, close: async () => {} }, slackEnv(slack.apiUrl));
+    const port = Number(new URL(slack.url).port);
+    const declare = async (trigger: string) => {
+      const body = slashCommandBody({ text: 'declare Payments down sev1', channel_id: 'C0GENERAL', trigger_id: trigger }, port);
+      const res = await postSlack(app.url, body);
+      assert.equal(res.status, 200);
+      return ((await res.json()) as { response_type: string; text: string });
+    };
+    try {
+      proxy.down();
+      assert.deepEqual(await declare('t-1'), {
+        response_type: 'ephemeral',
+        text: ':warning: firebreak cannot reach its database right now, so nothing was changed. Try again in a minute.',
+      });
+      proxy.up();
+      assert.equal(await count(database.db, 'incidents'), 0);
+      assert.equal(await count(database.db, 'processed_requests'), 0, 'the failed request is not remembered as handled');
+      assert.match((await declare('t-1')).text, /declared \*INC-1\* \(sev1\): Payments down/);
+      await slack.waitFor('the card', () => slack.ok('chat.postMessage').length === 1);
+    } finally {
+      await app.close();
+      await slack.close();
       await viaProxy.close();
       await proxy.close();
       await database.close();

@@ -41,3 +41,44 @@ test('isLoopback', () => {
   for (const a of ['127.0.0.1', '127.9.9.9', '::1', '::ffff:127.0.0.1']) assert.equal(isLoopback(a), true, a);
   for (const a of ['10.0.0.1', '::ffff:10.0.0.1', '192.168.1.1', 'fe80::1', undefined, '']) assert.equal(isLoopback(a), false, String(a));
 });
+
+const SLACK = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: '0123456789abcdef0123', SLACK_INCIDENT_CHANNEL: '#incidents' };
+
+test('Slack over HTTP: bot token, signing secret and channel; the API URL gets its trailing slash', () => {
+  const { slack } = loadConfig({ ...SLACK, SLACK_API_URL: 'http://127.0.0.1:9999/api', SLACK_CREATE_CHANNELS: 'true' });
+  assert.deepEqual(slack, {
+    botToken: 'xoxb-1-2-abc', signingSecret: '0123456789abcdef0123', appToken: undefined,
+    apiUrl: 'http://127.0.0.1:9999/api/', incidentChannel: 'incidents', createChannels: true,
+  });
+  assert.equal(loadConfig(SLACK).slack!.apiUrl, 'https://slack.com/api/');
+});
+
+test('Socket Mode: an app token replaces the signing secret', () => {
+  const { slack } = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1-A0-123-abc', SLACK_INCIDENT_CHANNEL: 'C0INCIDENTS' });
+  assert.equal(slack!.appToken, 'xapp-1-A0-123-abc');
+  assert.equal(slack!.signingSecret, undefined);
+});
+
+test('Slack half set up is refused, naming each missing or wrong variable, tokens not echoed', () => {
+  const message = (env: Record<string, string>) => {
+    try {
+      loadConfig(env);
+      return '';
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  assert.equal(message({ SLACK_BOT_TOKEN: 'xoxb-1' }), [
+    'Invalid configuration:',
+    '  - SLACK_INCIDENT_CHANNEL: is required when SLACK_BOT_TOKEN is set',
+    '  - SLACK_SIGNING_SECRET: is required when SLACK_BOT_TOKEN is set (or set SLACK_APP_TOKEN for Socket Mode)',
+  ].join('\n'));
+  assert.equal(message({ SLACK_SIGNING_SECRET: 'abcdefabcdefabcdef' }),
+    'Invalid configuration:\n  - SLACK_SIGNING_SECRET: is set but SLACK_BOT_TOKEN is not: set both, or neither');
+  const wrong = message({ ...SLACK, SLACK_BOT_TOKEN: 'xoxp-user-token-secret', SLACK_APP_TOKEN: 'nope-secret', SLACK_CREATE_CHANNELS: 'yes', PORT: 'x' });
+  assert.match(wrong, /SLACK_BOT_TOKEN: must be a bot token \(xoxb-…\)/);
+  assert.match(wrong, /SLACK_APP_TOKEN: must be an app-level token \(xapp-…\)/);
+  assert.match(wrong, /SLACK_CREATE_CHANNELS: must be true or false \(got "yes"\)/);
+  assert.match(wrong, /PORT: must be a whole number/);
+  assert.ok(!wrong.includes('secret'), 'token values are not echoed');
+});
