@@ -9,16 +9,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
+import { readFile } from 'node:fs/promises';
 import { loadConfig } from '../src/config/config.js';
 import type { Db } from '../src/db/db.js';
-import { createPgDb } from '../src/db/pg.js';
-import { openPgliteDb } from '../src/db/pglite.js';
 import { createLogger } from '../src/lib/logger.js';
 import { startFirebreak } from '../src/main.js';
+import { backends } from './backends.js';
 
 const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 400);
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 50);
@@ -116,41 +112,6 @@ async function startFloor(db: Db): Promise<Server> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return server;
-}
-
-type Backend = { name: string; open: () => Promise<{ db: Db; dispose: () => Promise<void> }> };
-
-function backends(): Backend[] {
-  const list: Backend[] = [{
-    name: 'pglite',
-    async open() {
-      const dir = await mkdtemp(join(tmpdir(), 'fb-bench-'));
-      const db = await openPgliteDb(dir);
-      return { db, dispose: async () => { await db.close(); await rm(dir, { recursive: true, force: true }); } };
-    },
-  }];
-  const admin = process.env.DATABASE_URL;
-  if (admin) {
-    let n = 0;
-    list.push({
-      name: 'postgres',
-      async open() {
-        const name = `firebreak_bench_${process.pid}_${++n}`;
-        const client = new pg.Client(admin);
-        await client.connect();
-        await client.query(`CREATE DATABASE ${name}`);
-        const url = new URL(admin);
-        url.pathname = `/${name}`;
-        const db = createPgDb({ url: url.toString(), logger: silent });
-        return {
-          db,
-          dispose: async () => { await db.close(); await client.query(`DROP DATABASE ${name} WITH (FORCE)`); await client.end(); },
-        };
-      },
-    });
-  }
-  const only = process.env.BENCH_BACKENDS?.split(',');
-  return only ? list.filter((b) => only.includes(b.name)) : list;
 }
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);

@@ -63,7 +63,7 @@ export async function ingestNotification(db: Db, n: Notification, at: Date): Pro
     const targetId = target?.id ?? null;
     const incidentOf = (s: AlertStep) => (s.incident === TARGET ? targetId! : s.incident);
     events.push(...alertEvents(n, plan.steps, incidentOf, at));
-    await writeIntake(tx, n.alerts, plan.steps, incidentOf, events, at);
+    await writeIntake(tx, n.alerts, plan.steps, incidentOf, events, at, opened?.id ?? null);
 
     const touched = [...new Set([...(targetId ? [targetId] : []), ...plan.steps.map(incidentOf)])];
     // The group's incident was touched when it was found or created; others (rare) here.

@@ -16,14 +16,14 @@ export interface Job {
 const UNIQUE_VIOLATION = '23505';
 
 /**
- * Claims the oldest due job of the given kinds for `owner` until the lease ends. A job whose lease
+ * Claims up to `limit` of the oldest due jobs of the given kinds for `owner` until the lease ends. A job whose lease
  * ran out (its worker died) is due again. A job waits while another job with its unique key runs,
  * so the runs for one key (one incident's card, say) never overlap or overtake each other.
  */
-export async function claimJob(db: Queryable, owner: string, kinds: readonly string[], leaseMs: number): Promise<Job | null> {
+export async function claimJobs(db: Queryable, owner: string, kinds: readonly string[], leaseMs: number, limit: number): Promise<Job[]> {
   const { rows } = await db.query<Job>(
     `UPDATE jobs j SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond', attempts = j.attempts + 1
-      WHERE j.id = (
+      WHERE j.id IN (
         SELECT c.id FROM jobs c
          WHERE c.kind = ANY($3::text[]) AND c.failed_at IS NULL AND c.run_at <= now()
            AND (c.lease_owner IS NULL OR c.lease_until < now())
@@ -32,13 +32,13 @@ export async function claimJob(db: Queryable, owner: string, kinds: readonly str
                   WHERE r.unique_key = c.unique_key AND r.id <> c.id
                     AND r.lease_owner IS NOT NULL AND r.lease_until >= now()))
          ORDER BY c.run_at, c.id
-         LIMIT 1
+         LIMIT $4
          FOR UPDATE SKIP LOCKED)
       RETURNING j.id, j.kind, j.payload, j.incident_id AS "incidentId", j.unique_key AS "uniqueKey",
                 j.attempts, j.max_attempts AS "maxAttempts"`,
-    [owner, leaseMs, kinds],
+    [owner, leaseMs, kinds, limit],
   );
-  return rows[0] ?? null;
+  return rows.sort((a, b) => a.id - b.id);
 }
 
 /**

@@ -4,7 +4,7 @@ import { describeError, FirebreakError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { backoffMs } from './backoff.js';
-import { claimJob, completeJob, failJob, msUntilNextJob, retryJob, type Job } from './jobs-sql.js';
+import { claimJobs, completeJob, failJob, msUntilNextJob, retryJob, type Job } from './jobs-sql.js';
 import { JOBS_CHANNEL } from './queue.js';
 
 /**
@@ -94,13 +94,15 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
 
   const look = async () => {
     while (!stopped && running.size < concurrency) {
-      const job = await claimJob(db, owner, kinds, leaseMs);
-      if (!job) break;
-      const p = run(job).finally(() => {
-        running.delete(p);
-        wake();
-      });
-      running.add(p);
+      const jobs = await claimJobs(db, owner, kinds, leaseMs, concurrency - running.size);
+      for (const job of jobs) {
+        const p = run(job).finally(() => {
+          running.delete(p);
+          wake();
+        });
+        running.add(p);
+      }
+      if (jobs.length === 0) break;
     }
     if (!stopped && running.size < concurrency) {
       const next = await msUntilNextJob(db, kinds);

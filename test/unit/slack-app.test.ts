@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { test } from 'node:test';
+import { loadConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { systemClock } from '../../src/lib/clock.js';
+import { createSlackApp } from '../../src/slack/app.js';
+import type { Db } from '../../src/db/db.js';
+
+// Nothing here touches the database: the app is only built, never sent a request.
+const noDb = {} as Db;
+const deps = { db: noDb, clock: systemClock, logger: createLogger('silent') };
+
+test('SLACK_APP_TOKEN selects Socket Mode: no HTTP route, and building it calls nobody', () => {
+  const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1-A0-1-abc', SLACK_INCIDENT_CHANNEL: 'C0INCIDENTS', SLACK_API_URL: 'http://127.0.0.1:9/api/' });
+  const app = createSlackApp(config.slack!, deps);
+  assert.equal(app.mode, 'socket');
+  assert.equal(app.events, undefined);
+});
+
+test('without an app token it serves HTTP at /slack/events', () => {
+  const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: '0123456789abcdef', SLACK_INCIDENT_CHANNEL: 'C0INCIDENTS' });
+  const app = createSlackApp(config.slack!, deps);
+  assert.equal(app.mode, 'http');
+  assert.equal(typeof app.events, 'function');
+});
+
+test('the manifests declare the command, interactivity and every scope firebreak\'s Slack calls need', async () => {
+  const http = await readFile(new URL('../../slack-app-manifest.yml', import.meta.url), 'utf8');
+  const socket = await readFile(new URL('../../slack-app-manifest.socket.yml', import.meta.url), 'utf8');
+  // Slack method → the scope it needs (https://api.slack.com/methods).
+  const scopes = ['commands', 'chat:write', 'chat:write.public', 'channels:manage', 'pins:write'];
+  for (const manifest of [http, socket]) {
+    assert.match(manifest, /- command: \/incident\n/);
+    assert.match(manifest, /should_escape: true/);
+    assert.match(manifest, /interactivity:\n\s+is_enabled: true/);
+    for (const scope of scopes) assert.match(manifest, new RegExp(`- ${scope.replace('.', '\\.')}\\s`), scope);
+  }
+  assert.equal(http.match(/https:\/\/firebreak\.example\.com\/slack\/events/g)?.length, 2);
+  assert.match(http, /socket_mode_enabled: false/);
+  assert.match(socket, /socket_mode_enabled: true/);
+  assert.ok(!socket.includes('/slack/events'));
+});
