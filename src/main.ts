@@ -43,7 +43,7 @@ export async function startFirebreak(
     }
     const metrics = createMetrics(() => countOpenIncidentsBySeverity(db));
     const webhook = createWebhookHandler({
-      db, clock, logger, metrics, webhookToken: config.webhookToken, maxBytes: config.webhookMaxBytes,
+      db, clock, logger, metrics, webhookToken: config.webhookToken, maxBytes: config.webhookMaxBytes, cards: config.slack !== undefined,
     });
     const checkReady = async () => {
       const pending = await pendingMigrations(db);

@@ -21,6 +21,8 @@ export interface WebhookDeps {
   metrics: Metrics;
   webhookToken: string | undefined;
   maxBytes: number;
+  /** Whether incidents are shown anywhere (Slack on): then each change queues a card update. */
+  cards: boolean;
 }
 
 /**
@@ -68,7 +70,7 @@ export function createWebhookHandler(deps: WebhookDeps) {
     const n: Notification = parsed.value;
     let result;
     try {
-      result = await ingestNotification(db, n, clock.now());
+      result = await ingestNotification(db, n, clock.now(), { cards: deps.cards });
     } catch (err) {
       // A data exception (SQLSTATE class 22) means this body can never be stored: a 5xx would make
       // Alertmanager retry it forever. Refuse it and keep it, like any invalid payload.

@@ -78,8 +78,11 @@ export async function writeIntake(
   incidentOf: (s: AlertStep) => number,
   timeline: readonly TimelineEntry[],
   at: Date,
-  /** An incident this notification opened: its card is first posted by its incident.opened job. */
-  openedId: number | null,
+  /**
+   * The incident this notification opened (its card is first posted by its incident.opened job), or
+   * 'none' when no card updates are to be queued at all.
+   */
+  openedId: number | null | 'none',
 ): Promise<void> {
   const superseded = steps.filter((s) => s.superseded).map((s) => ({
     id: s.rowId, status: 'resolved', ends_at: alerts[s.index]!.startsAt, incident_id: incidentOf(s), received: 0, repeat: false,
@@ -104,7 +107,7 @@ export async function writeIntake(
      SELECT (SELECT count(*) FROM upd) AS updated, (SELECT count(*) FROM ins) AS inserted, (SELECT count(*) FROM tl) AS events,
             (SELECT count(pg_notify($7, kind)) FROM card) AS cards`,
     [JSON.stringify(updates), at, JSON.stringify(inserts), timelineParam(timeline), JOB_INCIDENT_CARD,
-      [...new Set(timeline.map((e) => e.incidentId))].filter((id) => id !== openedId), JOBS_CHANNEL],
+      openedId === 'none' ? [] : [...new Set(timeline.map((e) => e.incidentId))].filter((id) => id !== openedId), JOBS_CHANNEL],
   );
 }
 

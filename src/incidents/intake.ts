@@ -31,8 +31,9 @@ export interface IntakeResult {
 /**
  * Stores one Alertmanager notification in ONE transaction: alerts, the group's incident, timeline
  * events and follow-up jobs. When this resolves, everything is committed; when it throws, nothing is.
+ * `cards: false` (nothing shows incidents, Slack is off): no card updates are queued.
  */
-export async function ingestNotification(db: Db, n: Notification, at: Date): Promise<IntakeResult> {
+export async function ingestNotification(db: Db, n: Notification, at: Date, options: { cards: boolean } = { cards: true }): Promise<IntakeResult> {
   return db.transaction(async (tx) => {
     const { open, latest: previous, lookups } = await readGroupState(tx, n.groupKey, n.alerts, at);
     let target = open;
@@ -63,7 +64,7 @@ export async function ingestNotification(db: Db, n: Notification, at: Date): Pro
     const targetId = target?.id ?? null;
     const incidentOf = (s: AlertStep) => (s.incident === TARGET ? targetId! : s.incident);
     events.push(...alertEvents(n, plan.steps, incidentOf, at));
-    await writeIntake(tx, n.alerts, plan.steps, incidentOf, events, at, opened?.id ?? null);
+    await writeIntake(tx, n.alerts, plan.steps, incidentOf, events, at, options.cards ? opened?.id ?? null : 'none');
 
     const touched = [...new Set([...(targetId ? [targetId] : []), ...plan.steps.map(incidentOf)])];
     // The group's incident was touched when it was found or created; others (rare) here.
