@@ -9,6 +9,15 @@ import { postSlack, slashCommandBody } from '../support/slack-requests.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 import { alerts, count, incidents, timeline } from '../support/state.js';
 
+/** A test database, and a Db that reaches it through a TCP proxy the test can cut. */
+async function behindProxy() {
+  const database = await postgresBackend()!.create();
+  const url = new URL(database.url!);
+  const proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
+  url.host = `127.0.0.1:${proxy.port}`;
+  return { database, proxy, viaProxy: createPgDb({ url: url.toString(), logger: createLogger('silent') }) };
+}
+
 describe('on a real Postgres shared by concurrent requests', () => {
   test('the same group delivered 20 times at once gives one incident', { skip: NEEDS_POSTGRES }, async () => {
     const database = await postgresBackend()!.create();
@@ -33,12 +42,7 @@ describe('on a real Postgres shared by concurrent requests', () => {
   });
 
   test('a database outage answers 503, and the redelivery afterwards loses nothing', { skip: NEEDS_POSTGRES }, async () => {
-    const database = await postgresBackend()!.create();
-    const url = new URL(database.url!);
-    const proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
-    url.host = `127.0.0.1:${proxy.port}`;
-    const logs = createLogger('silent');
-    const viaProxy = createPgDb({ url: url.toString(), logger: logs });
+    const { database, proxy, viaProxy } = await behindProxy();
     const app = await startTestApp({ db: viaProxy, close: async () => {} });
     const post = async (name: string) => app.postWebhook(await fixture(`alertmanager/${name}.json`));
     try {
@@ -82,11 +86,7 @@ describe('on a real Postgres shared by concurrent requests', () => {
   });
 
   test('a database outage during /incident: a clear ephemeral answer, nothing half done, and it works once the database is back', { skip: NEEDS_POSTGRES }, async () => {
-    const database = await postgresBackend()!.create();
-    const url = new URL(database.url!);
-    const proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
-    url.host = `127.0.0.1:${proxy.port}`;
-    const viaProxy = createPgDb({ url: url.toString(), logger: createLogger('silent') });
+    const { database, proxy, viaProxy } = await behindProxy();
     const slack = await FakeSlack.start();
     const app = await startTestApp({ db: viaProxy, close: async () => {} }, slackEnv(slack.apiUrl));
     const port = Number(new URL(slack.url).port);
