@@ -33,11 +33,11 @@ export interface ChangedIncident {
   commander: string | null;
 }
 
-/** How a change went. `duplicate`: a retry of a request already handled, answered as before. */
+/** How a change went. A retried request gets the outcome its first delivery got. */
 export type ChangeOutcome =
-  | { outcome: 'changed' | 'unchanged'; incident: ChangedIncident; previous: ChangedIncident; duplicate?: boolean }
-  | { outcome: 'refused'; incident: ChangedIncident; reason: string; duplicate?: boolean }
-  | { outcome: 'not_found'; duplicate?: boolean };
+  | { outcome: 'changed' | 'unchanged'; incident: ChangedIncident; previous: ChangedIncident }
+  | { outcome: 'refused'; incident: ChangedIncident; reason: string }
+  | { outcome: 'not_found' };
 
 /**
  * Applies one change in one transaction with its timeline event and a card update. A change that
@@ -46,7 +46,7 @@ export type ChangeOutcome =
 export async function changeIncident(db: Db, target: IncidentTarget, change: IncidentChange, ctx: RequestContext): Promise<ChangeOutcome> {
   return db.transaction(async (tx) => {
     const before = await claimRequest<ChangeOutcome>(tx, ctx.requestKey);
-    if (before) return { ...before, duplicate: true };
+    if (before) return before;
     const outcome = await applyChange(tx, target, change, ctx);
     await saveResponse(tx, ctx.requestKey, outcome);
     return outcome;
@@ -112,10 +112,10 @@ export interface Declaration {
 }
 
 /** Opens a declared incident (no alert group) with its timeline event and the opening job. */
-export async function declareIncident(db: Db, d: Declaration, ctx: RequestContext): Promise<{ id: number; number: number; duplicate?: boolean }> {
+export async function declareIncident(db: Db, d: Declaration, ctx: RequestContext): Promise<{ id: number; number: number }> {
   return db.transaction(async (tx) => {
     const before = await claimRequest<{ id: number; number: number }>(tx, ctx.requestKey);
-    if (before) return { ...before, duplicate: true };
+    if (before) return before;
     const { rows } = await tx.query<{ id: number; number: number }>(
       `INSERT INTO incidents (title, severity, commander, opened_at, last_seen_at)
        VALUES ($1, $2, $3, $4, $4) RETURNING id, number`,

@@ -67,7 +67,7 @@ export async function readGroupState(tx: Queryable, groupKey: string, alerts: re
 
 /**
  * Applies the plan's alert steps, appends the timeline entries, and queues a card update for each
- * incident with an entry (a pure re-delivery changes nothing shown). Superseded rows are closed in a
+ * of `cardIncidents`. Superseded rows are closed in a
  * statement of their own first (at most one firing row per fingerprint: the new instance must not
  * meet the old one in the index); everything else is one statement.
  */
@@ -78,11 +78,7 @@ export async function writeIntake(
   incidentOf: (s: AlertStep) => number,
   timeline: readonly TimelineEntry[],
   at: Date,
-  /**
-   * The incident this notification opened (its card is first posted by its incident.opened job), or
-   * 'none' when no card updates are to be queued at all.
-   */
-  openedId: number | null | 'none',
+  cardIncidents: readonly number[],
 ): Promise<void> {
   const superseded = steps.filter((s) => s.superseded).map((s) => ({
     id: s.rowId, status: 'resolved', ends_at: alerts[s.index]!.startsAt, incident_id: incidentOf(s), received: 0, repeat: false,
@@ -107,7 +103,7 @@ export async function writeIntake(
      SELECT (SELECT count(*) FROM upd) AS updated, (SELECT count(*) FROM ins) AS inserted, (SELECT count(*) FROM tl) AS events,
             (SELECT count(pg_notify($7, kind)) FROM card) AS cards`,
     [JSON.stringify(updates), at, JSON.stringify(inserts), timelineParam(timeline), JOB_INCIDENT_CARD,
-      openedId === 'none' ? [] : [...new Set(timeline.map((e) => e.incidentId))].filter((id) => id !== openedId), JOBS_CHANNEL],
+      cardIncidents, JOBS_CHANNEL],
   );
 }
 

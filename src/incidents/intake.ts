@@ -33,7 +33,7 @@ export interface IntakeResult {
  * events and follow-up jobs. When this resolves, everything is committed; when it throws, nothing is.
  * `cards: false` (nothing shows incidents, Slack is off): no card updates are queued.
  */
-export async function ingestNotification(db: Db, n: Notification, at: Date, options: { cards: boolean } = { cards: true }): Promise<IntakeResult> {
+export async function ingestNotification(db: Db, n: Notification, at: Date, options: { cards: boolean }): Promise<IntakeResult> {
   return db.transaction(async (tx) => {
     const { open, latest: previous, lookups } = await readGroupState(tx, n.groupKey, n.alerts, at);
     let target = open;
@@ -64,7 +64,10 @@ export async function ingestNotification(db: Db, n: Notification, at: Date, opti
     const targetId = target?.id ?? null;
     const incidentOf = (s: AlertStep) => (s.incident === TARGET ? targetId! : s.incident);
     events.push(...alertEvents(n, plan.steps, incidentOf, at));
-    await writeIntake(tx, n.alerts, plan.steps, incidentOf, events, at, options.cards ? opened?.id ?? null : 'none');
+    // Cards of the incidents whose timeline grew (a pure re-delivery changes nothing shown); a new
+    // incident's card is first posted by its incident.opened job.
+    const cardIncidents = options.cards ? [...new Set(events.map((e) => e.incidentId))].filter((id) => id !== opened?.id) : [];
+    await writeIntake(tx, n.alerts, plan.steps, incidentOf, events, at, cardIncidents);
 
     const touched = [...new Set([...(targetId ? [targetId] : []), ...plan.steps.map(incidentOf)])];
     // The group's incident was touched when it was found or created; others (rare) here.

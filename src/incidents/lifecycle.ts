@@ -1,4 +1,4 @@
-import type { IncidentStatus } from './types.js';
+import { INCIDENT_STATUSES, OPEN_STATUSES, type IncidentStatus } from './types.js';
 
 /**
  * What happens when the last firing alert of an incident resolves. Nobody acknowledged it: it
@@ -17,7 +17,6 @@ const ACTION_TARGET: Record<StatusAction, IncidentStatus> = {
   mitigate: 'mitigated',
   resolve: 'resolved',
 };
-const ORDER: readonly IncidentStatus[] = ['triggered', 'acknowledged', 'mitigated', 'resolved', 'closed'];
 
 /**
  * The outcome of a status action: a move forward; nothing, when the incident is already there or
@@ -27,8 +26,8 @@ export function decideStatusAction(
   current: IncidentStatus, action: StatusAction,
 ): { kind: 'move'; to: IncidentStatus } | { kind: 'unchanged' } | { kind: 'refused'; reason: string } {
   const to = ACTION_TARGET[action];
-  const open = current !== 'resolved' && current !== 'closed';
-  if (!open && action !== 'resolve') return { kind: 'refused', reason: `it is already ${current}` };
-  if (ORDER.indexOf(current) >= ORDER.indexOf(to)) return { kind: 'unchanged' };
+  if (!OPEN_STATUSES.includes(current) && action !== 'resolve') return { kind: 'refused', reason: `it is already ${current}` };
+  // INCIDENT_STATUSES is in lifecycle order: an incident already there or further along stays.
+  if (INCIDENT_STATUSES.indexOf(current) >= INCIDENT_STATUSES.indexOf(to)) return { kind: 'unchanged' };
   return { kind: 'move', to };
 }

@@ -31,30 +31,31 @@ export function createSlackJobs(deps: { db: Db; clock: Clock; api: SlackApi; sla
     if (!names.includes(slackErrorName(err) ?? '')) throw err;
   };
 
-  /** Creates the incident's channel (once: its id is stored before anything else happens there). */
+  /**
+   * Creates the incident's channel once (its id is stored before anything else happens there), then
+   * sets its topic and invites the commander: both harmless to repeat when a retry runs them again.
+   */
   async function ensureChannel(incidentId: number, place: CardPlace): Promise<string> {
     let channelId = place.slackChannelId;
-    if (!channelId) {
-      for (let attempt = 1; !channelId; attempt++) {
-        const name = incidentChannelName(place.number, place.title, attempt);
-        try {
-          const res = await api.call<{ ok: boolean; channel: { id: string; name: string } }>('conversations.create', { name });
-          channelId = res.channel.id;
-          await db.transaction(async (tx) => {
-            await recordIncidentChannel(tx, incidentId, res.channel.id, res.channel.name);
-            await appendTimeline(tx, [{
-              incidentId, at: clock.now(), kind: 'slack.channel_created', actor: FIREBREAK_ACTOR,
-              summary: `Slack channel #${res.channel.name} created`, data: { channel: res.channel.id, name: res.channel.name },
-            }]);
-          });
-        } catch (err) {
-          if (slackErrorName(err) !== 'name_taken' || attempt >= NAME_ATTEMPTS) throw err;
-        }
+    for (let attempt = 1; !channelId; attempt++) {
+      const name = incidentChannelName(place.number, place.title, attempt);
+      try {
+        const res = await api.call<{ ok: boolean; channel: { id: string; name: string } }>('conversations.create', { name });
+        channelId = res.channel.id;
+        await db.transaction(async (tx) => {
+          await recordIncidentChannel(tx, incidentId, res.channel.id, res.channel.name);
+          await appendTimeline(tx, [{
+            incidentId, at: clock.now(), kind: 'slack.channel_created', actor: FIREBREAK_ACTOR,
+            summary: `Slack channel #${res.channel.name} created`, data: { channel: res.channel.id, name: res.channel.name },
+          }]);
+        });
+      } catch (err) {
+        if (slackErrorName(err) !== 'name_taken' || attempt >= NAME_ATTEMPTS) throw err;
       }
-      await api.call('conversations.setTopic', {
-        channel: channelId, topic: safeMrkdwn(`${incidentRef(place.number)} · ${place.severity} · ${place.title}`, 250),
-      });
     }
+    await api.call('conversations.setTopic', {
+      channel: channelId, topic: safeMrkdwn(`${incidentRef(place.number)} · ${place.severity} · ${place.title}`, 250),
+    });
     if (place.commander) await api.call('conversations.invite', { channel: channelId, users: place.commander }).catch(ignoring('already_in_channel', 'cant_invite_self'));
     return channelId;
   }

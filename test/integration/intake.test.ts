@@ -69,6 +69,7 @@ for (const backend of backends()) {
       // One incident.opened job per incident, each run once (Slack is off: they complete at once).
       for (let i = 0; i < 100 && (await metricValue(app, 'firebreak_jobs_total', { kind: 'incident.opened' })) < 3; i++) await new Promise((r) => setTimeout(r, 20));
       assert.equal(await metricValue(app, 'firebreak_jobs_total', { kind: 'incident.opened', outcome: 'done' }), 3);
+      assert.equal(await metricValue(app, 'firebreak_jobs_total', { kind: 'incident.card' }), 0, 'no cards to update: no card jobs');
     });
 
     test('replaying every fixture again changes nothing but counters', async () => {

@@ -46,6 +46,22 @@ for (const backend of backends()) {
       await waitUntil('the job to be gone', async () => (await jobs()).length === 0);
     });
 
+    test('a lost LISTEN connection is re-opened, and NOTIFY wakes the worker again', { skip: backend.name === 'pglite' && 'PGlite has no separate LISTEN connection to lose' }, async () => {
+      const seen: number[] = [];
+      await start({ 'test.relisten': async (job) => { seen.push(job.payload.n as number); } });
+      await new Promise((r) => setTimeout(r, 200));
+      const listeners = async () => (await database.db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'firebreak-listen' AND datname = current_database()")).rows[0]!.n;
+      const before = await listeners();
+      assert.equal(before, workers.length, 'one LISTEN connection per worker');
+      await database.db.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'firebreak-listen' AND datname = current_database()");
+      await waitUntil('every LISTEN connection to be back', async () => (await listeners()) === before);
+      await new Promise((r) => setTimeout(r, 100));
+      await database.db.transaction((tx) => enqueueJob(tx, { kind: 'test.relisten', payload: { n: 1 } }));
+      await waitUntil('the job to run (the poll is a minute away)', () => seen.length === 1);
+    });
+
     test('failures are retried with backoff, the error kept meanwhile; success removes the job', async () => {
       let runs = 0;
       await start({ 'test.flaky': async () => {

@@ -3,7 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { backends, type TestDatabase } from '../support/databases.js';
 import { fixture, INCIDENT_CHANNEL, metricValue, slackEnv, startTestApp, type TestApp } from '../support/app.js';
 import { FakeSlack } from '../support/fake-slack.js';
-import { count, timeline } from '../support/state.js';
+import { cardJob } from '../../src/incidents/jobs.js';
+import { enqueueJob } from '../../src/runner/queue.js';
+import { count, incidentId, timeline } from '../support/state.js';
 
 type Blocks = { type: string; text?: { text: string }; fields?: { text: string }[]; elements?: { text?: unknown; action_id?: string }[] }[];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -106,6 +108,20 @@ for (const backend of backends()) {
       assert.ok(cardText(number).includes('0 firing, 2 resolved'));
       assert.ok(await metricValue(app, 'firebreak_slack_api_calls_total', { method: 'chat.postMessage', outcome: 'http_error' }) >= 3);
       assert.equal((await timeline(database.db, number)).filter((e) => e.kind === 'incident.opened').length, 1);
+    });
+
+    test('a card someone deleted is posted again at the next change', async () => {
+      const old = card(1)!;
+      slack.messages.get(old.channel)!.delete(old.ts);
+      // INC-1 is resolved; a note is a change that shows nowhere on the card, so change the severity.
+      await database.db.transaction(async (tx) => {
+        await tx.query("UPDATE incidents SET severity = 'sev2' WHERE number = 1");
+        await enqueueJob(tx, cardJob(await incidentId(tx, 1)));
+      });
+      const again = await slack.waitFor('the card posted again', () => card(1));
+      assert.notEqual(again.ts, old.ts);
+      assert.ok(JSON.stringify(again.blocks).includes('*Severity*\\nsev2'));
+      assert.ok(slack.calls.some((c) => c.method === 'chat.update' && c.args.ts === old.ts), 'the update was tried first');
     });
 
     test('hostile labels and a 10 KB annotation: escaped, cut to size, and accepted by Slack', async () => {

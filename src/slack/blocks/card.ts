@@ -1,5 +1,5 @@
 import type { IncidentView } from '../../incidents/queries.js';
-import { incidentRef, type IncidentStatus } from '../../incidents/types.js';
+import { incidentRef, OPEN_STATUSES, type IncidentStatus } from '../../incidents/types.js';
 import { cut, safeMrkdwn, safeUrl } from '../../lib/mrkdwn.js';
 import { ACTION, type Block, type Button, mention, slackDate } from './common.js';
 
@@ -26,7 +26,7 @@ export function cardText(i: IncidentView): string {
 
 /** The incident card: one message per incident, updated in place as the incident changes. */
 export function incidentCard(i: IncidentView): Block[] {
-  const open = i.status === 'triggered' || i.status === 'acknowledged' || i.status === 'mitigated';
+  const open = OPEN_STATUSES.includes(i.status);
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: cut(`${incidentRef(i.number)} · ${i.title}`, HEADER_MAX), emoji: false } },
     {
