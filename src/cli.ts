@@ -5,13 +5,20 @@ import { openDatabase } from './db/open.js';
 import { describeError, ErrorCode, FirebreakError } from './lib/errors.js';
 import { createLogger } from './lib/logger.js';
 import { startFirebreak } from './main.js';
+import { checkCommand, schemaCommand, testCommand, type CommandResult } from './playbooks/commands.js';
 
 const USAGE = `Usage: firebreak <command>
 
 Commands:
-  start      run the server (the default)
-  migrate    apply database migrations and exit
-  help       show this help
+  start                                  run the server (the default)
+  migrate                                apply database migrations and exit
+  playbooks check [dir]                  check every playbook file; exit 1 on any problem
+  playbooks test --alert <file> [dir]    show which playbooks match the alerts in <file> (an
+                                         Alertmanager webhook body) and each step rendered; runs nothing
+  playbooks schema                       print the JSON Schema of playbook files
+  help                                   show this help
+
+[dir] defaults to PLAYBOOKS_DIR, or ./playbooks. A running server reloads its playbooks on SIGHUP.
 
 Configuration comes from environment variables (and a .env file in the working directory);
 see .env.example.`;
@@ -21,6 +28,12 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
     return 0;
+  }
+  if (command === 'playbooks') {
+    const result = await playbooksCommand(argv.slice(1));
+    process.stdout.write(result.out);
+    process.stderr.write(result.err);
+    return result.code;
   }
   if (command !== 'start' && command !== 'migrate') {
     process.stderr.write(`firebreak: unknown command "${command}"\n\n${USAGE}\n`);
@@ -63,8 +76,28 @@ async function main(argv: string[]): Promise<number> {
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
+    process.on('SIGHUP', () => {
+      logger.info('SIGHUP: reloading playbooks');
+      app.reloadPlaybooks().catch((err: unknown) => logger.error({ err: describeError(err) }, 'could not reload playbooks'));
+    });
   });
   return 0;
+}
+
+async function playbooksCommand(args: string[]): Promise<CommandResult> {
+  const [sub, ...rest] = args;
+  let alertFile: string | undefined;
+  const positional: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === '--alert') alertFile = rest[++i];
+    else if (rest[i]!.startsWith('--alert=')) alertFile = rest[i]!.slice('--alert='.length);
+    else positional.push(rest[i]!);
+  }
+  const dir = positional[0] ?? (readProcessEnv().PLAYBOOKS_DIR || './playbooks');
+  if (sub === 'check' && positional.length <= 1 && !alertFile) return checkCommand(dir);
+  if (sub === 'test' && alertFile && positional.length <= 1) return testCommand(dir, alertFile);
+  if (sub === 'schema' && !rest.length) return schemaCommand();
+  return { out: '', err: `firebreak: usage: playbooks check [dir] | playbooks test --alert <file> [dir] | playbooks schema\n`, code: 2 };
 }
 
 main(process.argv.slice(2)).then(

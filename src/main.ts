@@ -1,3 +1,4 @@
+import { createActions } from './actions/index.js';
 import type { Config } from './config/config.js';
 import type { Db } from './db/db.js';
 import { migrate, pendingMigrations } from './db/migrate.js';
@@ -9,26 +10,42 @@ import { countOpenIncidentsBySeverity } from './incidents/queries.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
+import { createPlaybookRegistry } from './playbooks/registry.js';
+import { expireApprovals } from './runner/approvals.js';
+import { createRunnerJobs } from './runner/handlers.js';
+import { CHAT_JOB_KINDS } from './runner/jobs.js';
 import { startWorker, type JobHandler, type WorkerOptions } from './runner/worker.js';
+import { pruneOldRows } from './scheduler/housekeeping.js';
+import { startScheduler } from './scheduler/scheduler.js';
 import { createSlackApi } from './slack/api.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
-import { createSlackJobs } from './slack/card-jobs.js';
+import { createSlackJobs, JOB_CARD_POSTED } from './slack/card-jobs.js';
+import { createSlackChat, createSlackDirectory } from './slack/ports.js';
+import { createRunnerSlackJobs } from './slack/runner-jobs.js';
 
 /** A running firebreak. */
 export interface Firebreak {
   url: string;
   db: Db;
   metrics: Metrics;
+  /** Reads the playbook directory again (SIGHUP). */
+  reloadPlaybooks(): Promise<void>;
   /** Graceful stop: no new requests, in-flight ones finish, then the database closes (unless it was handed in). */
   close(): Promise<void>;
 }
 
-/** The composition root: wires config, database, metrics and the HTTP server. */
-export async function startFirebreak(
-  config: Config,
-  logger: Logger,
-  deps: { db?: Db; clock?: Clock; worker?: Pick<WorkerOptions, 'pollMs' | 'backoffBaseMs'> } = {},
-): Promise<Firebreak> {
+/** What tests may replace: the database, the clock, outbound fetch, the worker's pace. */
+export interface FirebreakDeps {
+  db?: Db;
+  clock?: Clock;
+  fetch?: typeof fetch;
+  worker?: Pick<WorkerOptions, 'pollMs' | 'backoffBaseMs'>;
+  /** Seconds field first (node-cron); tests sweep expired approvals every second. */
+  approvalSweep?: string;
+}
+
+/** The composition root: wires config, database, metrics, Slack, the runner, the scheduler and the HTTP server. */
+export async function startFirebreak(config: Config, logger: Logger, deps: FirebreakDeps = {}): Promise<Firebreak> {
   const clock = deps.clock ?? systemClock;
   logger.info(describeDatabase(config.database), 'opening database');
   const db = deps.db ?? (await openDatabase(config.database, logger));
@@ -50,19 +67,42 @@ export async function startFirebreak(
       if (pending > 0) throw new Error(`${pending} migration(s) not applied`);
     };
 
+    const registry = await createPlaybookRegistry(config.playbooks.dir, logger, metrics);
+    const slackApi = config.slack && createSlackApi(config.slack, logger, metrics);
+    const directory = slackApi ? createSlackDirectory(slackApi, clock) : undefined;
+    const p = config.playbooks;
+    const actions = createActions({
+      fetch: deps.fetch ?? fetch, clock, execAllowlist: p.execAllowlist, execPath: p.execPath, httpAllowedHosts: p.httpAllowedHosts,
+      prometheusUrl: p.prometheusUrl, alertmanagerUrl: p.alertmanagerUrl,
+      chat: slackApi ? createSlackChat(slackApi, db, config.slack!.incidentChannel) : undefined,
+      // One byte over the evidence cap, so that a cut is known and recorded.
+      captureBytes: p.evidenceMaxBytes + 1,
+    });
+    let handlers: Record<string, JobHandler> = createRunnerJobs({ db, clock, logger, metrics, registry, actions, evidenceMaxBytes: p.evidenceMaxBytes });
+
     let slackApp: SlackApp | undefined;
-    let handlers: Record<string, JobHandler>;
-    if (config.slack) {
-      slackApp = createSlackApp(config.slack, { db, clock, logger });
-      handlers = createSlackJobs({ db, clock, api: createSlackApi(config.slack, logger, metrics), slack: config.slack });
+    const commandDeps = { db, clock, logger, metrics, registry, directory };
+    if (config.slack && slackApi) {
+      slackApp = createSlackApp(config.slack, commandDeps);
+      handlers = {
+        ...handlers,
+        ...createSlackJobs({ db, clock, api: slackApi, slack: config.slack }),
+        ...createRunnerSlackJobs({ db, api: slackApi, incidentChannel: config.slack.incidentChannel }),
+      };
       logger.info({ mode: slackApp.mode, channel: config.slack.incidentChannel, createChannels: config.slack.createChannels }, 'Slack is on');
     } else {
       // Nothing to show incidents on: their jobs complete at once rather than pile up.
       const nothing: JobHandler = async () => {};
-      handlers = { [JOB_INCIDENT_OPENED]: nothing, [JOB_INCIDENT_CARD]: nothing, [JOB_INCIDENT_COMMANDER]: nothing };
+      for (const kind of [JOB_INCIDENT_OPENED, JOB_INCIDENT_CARD, JOB_INCIDENT_COMMANDER, JOB_CARD_POSTED, ...CHAT_JOB_KINDS]) handlers[kind] = nothing;
       logger.info('Slack is off (SLACK_BOT_TOKEN unset): incidents are recorded but not posted');
+      const gated = registry.current().filter((pb) => pb.definition.steps.some((s) => s.approval)).map((pb) => pb.definition.name);
+      if (gated.length) logger.warn({ playbooks: gated }, 'Slack is off: steps that need approval cannot be approved and will expire');
     }
-    const worker = await startWorker({ db, handlers, logger, metrics, ...deps.worker });
+    const worker = await startWorker({ db, handlers, logger, metrics, leaseMs: config.jobLeaseMs, soleWorker: db.kind === 'pglite', ...deps.worker });
+    const stopScheduler = startScheduler(db, logger, [
+      { name: 'approvals.expire', schedule: deps.approvalSweep ?? '*/5 * * * * *', run: async () => void (await expireApprovals(db, clock.now(), metrics)) },
+      { name: 'housekeeping', schedule: '0 17 * * * *', run: async () => void (await pruneOldRows(db)) },
+    ]);
     const http = await startHttpServer({ logger, metrics, webhook, checkReady, slackEvents: slackApp?.events }, config.port, config.host);
     slackApp?.start();
     logger.info({ url: http.url }, 'firebreak is listening');
@@ -71,9 +111,11 @@ export async function startFirebreak(
       url: http.url,
       db,
       metrics,
+      reloadPlaybooks: () => registry.reload(),
       async close() {
         await slackApp?.stop();
         await http.close();
+        await stopScheduler();
         await worker.stop();
         if (!deps.db) await db.close();
         logger.info('firebreak stopped');

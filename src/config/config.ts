@@ -15,6 +15,23 @@ export interface Config {
   readonly logLevel: (typeof LOG_LEVELS)[number];
   /** Undefined when Slack is off (no bot token). */
   readonly slack: SlackConfig | undefined;
+  readonly playbooks: PlaybooksConfig;
+  /** A running job's lease; a job whose process died is taken over after at most this long. */
+  readonly jobLeaseMs: number;
+}
+
+/** What playbook steps may reach, and where playbooks are. */
+export interface PlaybooksConfig {
+  readonly dir: string;
+  /** Programs `exec` steps may run (argv[0] as written). Empty: none. */
+  readonly execAllowlist: readonly string[];
+  /** The PATH exec steps' programs are found on (the only variable passed on besides LANG). */
+  readonly execPath: string;
+  /** Hosts `http` steps may call. Empty: none. */
+  readonly httpAllowedHosts: readonly string[];
+  readonly prometheusUrl: string | undefined;
+  readonly alertmanagerUrl: string | undefined;
+  readonly evidenceMaxBytes: number;
 }
 
 /** How firebreak reaches Slack. */
@@ -41,6 +58,12 @@ const integer = (min: number, max: number) =>
     .int({ error: 'must be a whole number' })
     .min(min, { error: `must be at least ${min}` })
     .max(max, { error: `must be at most ${max}` });
+
+// A comma-separated list, each item matching `item`.
+const list = (item: RegExp, what: string) =>
+  z.string().transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean)).refine((xs) => xs.every((x) => item.test(x)), {
+    error: `must be ${what}`,
+  });
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -69,6 +92,16 @@ const envSchema = z.object({
   SLACK_CREATE_CHANNELS: optional(
     z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).transform((v) => v === 'true' || v === '1'),
   ),
+  PLAYBOOKS_DIR: optional(z.string()),
+  EXEC_ALLOWLIST: optional(list(/^[\w./+-]+$/, 'program names or absolute paths, separated by commas')),
+  HTTP_ACTION_ALLOWED_HOSTS: optional(list(/^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$/i, 'host names (or *.domain), separated by commas')),
+  PROMETHEUS_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+  ALERTMANAGER_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+  // 1 KiB floor: less says nothing; 64 MiB ceiling: evidence is held in memory and in one row.
+  EVIDENCE_MAX_BYTES: optional(integer(1024, 64 * 1024 * 1024)),
+  // 2 s floor: the lease is renewed every third of it, so shorter would be mostly renewals.
+  JOB_LEASE_SECONDS: optional(integer(2, 3600)),
+  PATH: optional(z.string()),
 }).superRefine((e, ctx) => {
   const slackVars = ['SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_INCIDENT_CHANNEL'] as const;
   if (!e.SLACK_BOT_TOKEN) {
@@ -129,6 +162,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         createChannels: e.SLACK_CREATE_CHANNELS ?? false,
       })
       : undefined,
+    playbooks: Object.freeze({
+      dir: e.PLAYBOOKS_DIR ?? './playbooks',
+      execAllowlist: Object.freeze(e.EXEC_ALLOWLIST ?? []),
+      execPath: e.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      httpAllowedHosts: Object.freeze(e.HTTP_ACTION_ALLOWED_HOSTS ?? []),
+      prometheusUrl: e.PROMETHEUS_URL?.replace(/\/?$/, '/'),
+      alertmanagerUrl: e.ALERTMANAGER_URL?.replace(/\/?$/, '/'),
+      evidenceMaxBytes: e.EVIDENCE_MAX_BYTES ?? 1024 * 1024,
+    }),
+    jobLeaseMs: (e.JOB_LEASE_SECONDS ?? 30) * 1000,
   });
 }
 

@@ -1,7 +1,7 @@
 import type { Db, Queryable } from '../db/db.js';
 import { enqueueJob } from '../runner/queue.js';
 import { setIncidentStatus } from './incidents-sql.js';
-import { cardJob, commanderJob, openedJob } from './jobs.js';
+import { cardJob, commanderJob, openedJob, resolvedJob } from './jobs.js';
 import { decideStatusAction, type StatusAction } from './lifecycle.js';
 import { targetCondition } from './queries.js';
 import { claimRequest, saveResponse } from './requests.js';
@@ -73,6 +73,7 @@ async function applyChange(tx: Queryable, target: IncidentTarget, change: Incide
       if (decision.kind === 'refused') return { outcome: 'refused', incident: previous, reason: `${ref} cannot be changed: ${decision.reason}` };
       if (decision.kind === 'move') {
         await setIncidentStatus(tx, previous.id, decision.to, ctx.at);
+        if (decision.to === 'resolved') await enqueueJob(tx, resolvedJob(previous.id));
         incident = { ...previous, status: decision.to };
         entry = event('incident.status_changed', `${ref} ${decision.to} by ${ctx.actor}`, { from: previous.status, to: decision.to });
       }

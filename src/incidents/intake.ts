@@ -8,7 +8,7 @@ import { readGroupState, writeIntake } from './intake-sql.js';
 import { onAllAlertsResolved } from './lifecycle.js';
 import { describeAlert, incidentTitle, planIntake, summarizeBatch, TARGET, type AlertOutcome, type AlertStep } from './plan.js';
 import { severityFromLabel, worstSeverity } from './severity.js';
-import { openedJob } from './jobs.js';
+import { matchJob, openedJob, resolvedJob } from './jobs.js';
 import { appendTimeline } from './timeline.js';
 import { incidentRef, type TimelineEntry } from './types.js';
 
@@ -68,6 +68,9 @@ export async function ingestNotification(db: Db, n: Notification, at: Date, opti
     // incident's card is first posted by its incident.opened job.
     const cardIncidents = options.cards ? [...new Set(events.map((e) => e.incidentId))].filter((id) => id !== opened?.id) : [];
     await writeIntake(tx, n.alerts, plan.steps, incidentOf, events, at, cardIncidents);
+    // Alerts that fired may match playbooks (a re-sent alert fires nothing, so it starts nothing).
+    const fired = new Set(events.filter((e) => e.kind === 'alerts.fired' || e.kind === 'alerts.refired').map((e) => e.incidentId));
+    for (const id of fired) await enqueueJob(tx, matchJob(id));
 
     const touched = [...new Set([...(targetId ? [targetId] : []), ...plan.steps.map(incidentOf)])];
     // The group's incident was touched when it was found or created; others (rare) here.
@@ -82,6 +85,7 @@ export async function ingestNotification(db: Db, n: Notification, at: Date, opti
       resolutionEvents.push({ incidentId: inc.id, at, kind: 'alerts.all_resolved', actor: ALERTMANAGER_ACTOR, summary: `All alerts of ${ref} resolved` });
       if (onAllAlertsResolved(inc.status) === 'resolve') {
         await setIncidentStatus(tx, inc.id, 'resolved', at);
+        await enqueueJob(tx, resolvedJob(inc.id));
         resolved.push(inc.number);
         resolutionEvents.push({
           incidentId: inc.id, at, kind: 'incident.status_changed', actor: ALERTMANAGER_ACTOR,

@@ -24,3 +24,20 @@ export const JOB_INCIDENT_COMMANDER = 'incident.commander';
 export const commanderJob = (incidentId: number, user: string): NewJob => ({
   kind: JOB_INCIDENT_COMMANDER, incidentId, payload: { user },
 });
+
+/**
+ * Alerts fired on the incident (it opened, or new alerts joined it): see which playbooks match.
+ * Coalesced per incident; each playbook still starts at most once per incident.
+ */
+export const JOB_PLAYBOOKS_MATCH = 'playbooks.match';
+
+export const matchJob = (incidentId: number): NewJob => ({
+  kind: JOB_PLAYBOOKS_MATCH, incidentId, uniqueKey: `${JOB_PLAYBOOKS_MATCH}:${incidentId}`,
+});
+
+/** The incident was resolved: steps that should not run on a resolved incident are cancelled. */
+export const JOB_INCIDENT_RESOLVED = 'incident.resolved';
+
+export const resolvedJob = (incidentId: number): NewJob => ({
+  kind: JOB_INCIDENT_RESOLVED, incidentId, uniqueKey: `${JOB_INCIDENT_RESOLVED}:${incidentId}`,
+});

@@ -33,7 +33,22 @@ export type TimelineKind =
   | 'alerts.fired'
   | 'alerts.refired'
   | 'alerts.resolved'
-  | 'alerts.all_resolved';
+  | 'alerts.all_resolved'
+  | 'playbook.started'
+  | 'playbook.finished'
+  | 'step.started'
+  | 'step.succeeded'
+  | 'step.failed'
+  | 'step.skipped'
+  | 'step.cancelled'
+  | 'step.needs_attention'
+  | 'step.attention_resolved'
+  | 'approval.requested'
+  | 'approval.vote'
+  | 'approval.approved'
+  | 'approval.denied'
+  | 'approval.expired'
+  | 'approval.refused';
 
 /** One event to append to an incident's timeline. */
 export interface TimelineEntry {

@@ -9,6 +9,7 @@ export enum ErrorCode {
   SlackRefused = 'SLACK_REFUSED',
   IncidentNotFound = 'INCIDENT_NOT_FOUND',
   InvalidTransition = 'INVALID_TRANSITION',
+  StepFailed = 'STEP_FAILED',
 }
 
 /** A coded error: `retryable` says whether doing the same thing later may succeed. */

@@ -12,6 +12,10 @@ export interface Metrics {
   rejectedWebhooks: Counter<'reason'>;
   jobs: Counter<'kind' | 'outcome'>;
   slackCalls: Counter<'method' | 'outcome'>;
+  steps: Counter<'action' | 'outcome'>;
+  approvals: Counter<'outcome'>;
+  playbooksLoaded: Gauge;
+  playbookProblems: Gauge;
 }
 
 export function createMetrics(openIncidents: OpenIncidentsReader): Metrics {
@@ -43,6 +47,20 @@ export function createMetrics(openIncidents: OpenIncidentsReader): Metrics {
       name: 'firebreak_slack_api_calls_total',
       help: 'Slack Web API calls by method and outcome (ok, rate_limited, http_error, network_error, platform_error).',
       labelNames: ['method', 'outcome'], registers: [registry],
+    }),
+    steps: new Counter({
+      name: 'firebreak_playbook_steps_total',
+      help: 'Playbook step attempts by action and outcome (succeeded, failed, retried, needs_attention, cancelled, refused).',
+      labelNames: ['action', 'outcome'], registers: [registry],
+    }),
+    approvals: new Counter({
+      name: 'firebreak_approvals_total', help: 'Approval requests and decisions (requested, approved, denied, expired, refused).',
+      labelNames: ['outcome'], registers: [registry],
+    }),
+    playbooksLoaded: new Gauge({ name: 'firebreak_playbooks_loaded', help: 'Playbooks loaded and in use.', registers: [registry] }),
+    playbookProblems: new Gauge({
+      name: 'firebreak_playbook_load_errors', help: 'Problems found in playbook files at the last (re)load; those files are not in use.',
+      registers: [registry],
     }),
   };
   new Gauge({

@@ -59,6 +59,23 @@ export async function msUntilNextJob(db: Queryable, kinds: readonly string[]): P
   return rows[0]?.ms ?? null;
 }
 
+/** Keeps a running job's lease alive (the heartbeat of a long step). False when it was lost. */
+export async function extendLease(db: Queryable, job: Job, owner: string, leaseMs: number): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE jobs SET lease_until = now() + $3 * interval '1 millisecond' WHERE id = $1 AND lease_owner = $2`, [job.id, owner, leaseMs],
+  );
+  return rowCount > 0;
+}
+
+/**
+ * Frees every lease. Only for the embedded database, which one process owns: leases held at start
+ * are a previous, dead process's, and need not be waited out.
+ */
+export async function releaseAllLeases(db: Queryable): Promise<number> {
+  const { rowCount } = await db.query('UPDATE jobs SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL');
+  return rowCount;
+}
+
 /** A job done: it leaves the queue. */
 export async function completeJob(db: Queryable, job: Job, owner: string): Promise<void> {
   await db.query('DELETE FROM jobs WHERE id = $1 AND lease_owner = $2', [job.id, owner]);

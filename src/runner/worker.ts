@@ -4,7 +4,7 @@ import { describeError, FirebreakError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { backoffMs } from './backoff.js';
-import { claimJobs, completeJob, failJob, msUntilNextJob, retryJob, type Job } from './jobs-sql.js';
+import { claimJobs, completeJob, extendLease, failJob, msUntilNextJob, releaseAllLeases, retryJob, type Job } from './jobs-sql.js';
 import { JOBS_CHANNEL } from './queue.js';
 
 /**
@@ -21,8 +21,13 @@ export interface WorkerOptions {
   metrics: Metrics;
   /** Jobs run at once by this process. */
   concurrency?: number;
-  /** A job whose worker has not finished it by then is taken over by another. */
+  /**
+   * A running job's lease is renewed every third of this; a job whose worker stopped renewing it
+   * (the process died) is taken over once it runs out.
+   */
   leaseMs?: number;
+  /** The embedded database: this process is the only one, so leases left at start are free at once. */
+  soleWorker?: boolean;
   /** Longest sleep between looks at the queue; NOTIFY wakes the worker sooner. */
   pollMs?: number;
   /** The first retry's delay; later ones double (see backoffMs). */
@@ -60,6 +65,13 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const run = async (job: Job) => {
     const log = logger.child({ job: job.id, kind: job.kind, incidentId: job.incidentId ?? undefined, attempt: job.attempts });
     const started = performance.now();
+    const heartbeat = setInterval(() => {
+      extendLease(db, job, owner, leaseMs).then(
+        (held) => { if (!held) log.warn('lost the lease of a running job: another worker may run it'); },
+        (err: unknown) => log.warn({ err: describeError(err) }, 'could not renew a job lease'),
+      );
+    }, leaseMs / 3);
+    heartbeat.unref();
     try {
       const result = await handlers[job.kind]!(job);
       if (result && 'postponeMs' in result) {
@@ -89,6 +101,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         // The lease runs out and the job is taken over: nothing is lost, it only runs later.
         log.warn({ err: describeError(dbErr) }, 'could not record the job outcome');
       }
+    } finally {
+      clearInterval(heartbeat);
     }
   };
 
@@ -131,6 +145,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       });
   }
 
+  if (options.soleWorker) {
+    const freed = await releaseAllLeases(db);
+    if (freed) logger.info({ jobs: freed }, 'took over jobs a previous run of firebreak left unfinished');
+  }
   const unlisten = kinds.length ? await db.listen(JOBS_CHANNEL, wake) : async () => {};
   if (kinds.length) wake();
 

@@ -9,6 +9,8 @@ import { slackLogger } from './slack-logger.js';
 export interface SlackApi {
   /** Calls `method`; throws FirebreakError (SlackRateLimited with retryAfterMs, SlackUnavailable, SlackRefused). */
   call<T extends WebAPICallResult = WebAPICallResult>(method: string, args: Record<string, unknown>): Promise<T>;
+  /** Uploads a text file into a channel (a thread with threadTs), through files.uploadV2's three calls. */
+  uploadFile(f: { channel: string; threadTs?: string; filename: string; title: string; content: string; comment?: string }): Promise<void>;
 }
 
 // Platform errors that retrying cannot fix: they need a different request or an operator. Any
@@ -47,6 +49,17 @@ export function createSlackApi(config: SlackConfig, logger: Logger, metrics: Met
       } catch (err) {
         const coded = classify(method, err);
         metrics.slackCalls.inc({ method, outcome: coded.outcome });
+        throw coded.error;
+      }
+    },
+    async uploadFile(f) {
+      try {
+        const file = { filename: f.filename, title: f.title, content: f.content, ...(f.comment ? { initial_comment: f.comment } : {}) };
+        await client.filesUploadV2(f.threadTs ? { ...file, channel_id: f.channel, thread_ts: f.threadTs } : { ...file, channel_id: f.channel });
+        metrics.slackCalls.inc({ method: 'files.uploadV2', outcome: 'ok' });
+      } catch (err) {
+        const coded = classify('files.uploadV2', err);
+        metrics.slackCalls.inc({ method: 'files.uploadV2', outcome: coded.outcome });
         throw coded.error;
       }
     },

@@ -43,15 +43,14 @@ export function createSlackApp(slack: SlackConfig, deps: CommandDeps): SlackApp 
 
   app.action(/^incident_/, async ({ action, body, ack, respond }) => {
     const button = action as { action_id: string; value?: string; action_ts?: string };
-    const refusal = await runButton(deps, {
+    const answer = await runButton(deps, {
       actionId: button.action_id, value: button.value ?? '', userId: body.user.id,
       triggerId: (body as { trigger_id?: string }).trigger_id, actionTs: button.action_ts,
     });
     await ack();
-    if (refusal) {
-      await respond({ response_type: 'ephemeral', replace_original: false, text: refusal }).catch((err: unknown) =>
-        deps.logger.warn({ err: describeError(err) }, 'could not answer a button click'));
-    }
+    const answered = (err: unknown) => deps.logger.warn({ err: describeError(err) }, 'could not answer a button click');
+    if (answer.replace) await respond({ replace_original: true, text: answer.replace }).catch(answered);
+    if (answer.ephemeral) await respond({ response_type: 'ephemeral', replace_original: false, text: answer.ephemeral }).catch(answered);
   });
   // Link buttons (runbook, Alertmanager) open a URL; Slack still tells the app, which must answer.
   app.action(/^link_/, async ({ ack }) => ack());

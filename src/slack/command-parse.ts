@@ -5,7 +5,9 @@ export type ParsedCommand =
   | { name: 'help' }
   | { name: 'list' }
   | { name: 'declare'; title: string; severity: Severity }
-  | { name: 'status' | 'ack' | 'mitigate' | 'resolve' | 'timeline'; ref?: number }
+  | { name: 'status' | 'ack' | 'mitigate' | 'resolve' | 'timeline' | 'steps'; ref?: number }
+  | { name: 'playbooks' }
+  | { name: 'run'; ref?: number; playbook: string }
   | { name: 'sev'; ref?: number; severity: Severity }
   | { name: 'commander'; ref?: number; user: string }
   | { name: 'note'; ref?: number; text: string };
@@ -26,6 +28,9 @@ export const USAGE = {
   commander: ['commander [INC-n] <@user>', 'hand the incident to someone'],
   note: ['note [INC-n] <text>', 'add a note to the timeline'],
   timeline: ['timeline [INC-n]', 'the latest timeline events'],
+  run: ['run <playbook> [INC-n]', 'start a playbook on the incident'],
+  playbooks: ['playbooks', 'the playbooks firebreak has loaded'],
+  steps: ['steps [INC-n]', 'the playbook runs of the incident and their steps'],
 } as const satisfies Record<ParsedCommand['name'], readonly [string, string]>;
 
 type Name = keyof typeof USAGE;
@@ -90,9 +95,15 @@ export function parseCommand(rawText: string): ParseResult {
   switch (form) {
     case 'help':
     case 'list':
+    case 'playbooks':
       if (ref !== undefined || tokens.length) return fail(`${form} takes no arguments`, form);
       return done({ name: form });
-    case 'status': case 'ack': case 'mitigate': case 'resolve': case 'timeline':
+    case 'run': {
+      const playbook = tokens[0]?.toLowerCase();
+      if (tokens.length !== 1 || !playbook || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(playbook)) return fail('name one playbook (see /incident playbooks)', 'run');
+      return done({ name: 'run', ref, playbook });
+    }
+    case 'status': case 'ack': case 'mitigate': case 'resolve': case 'timeline': case 'steps':
       if (tokens.length) return fail(`unexpected "${tokens.join(' ').slice(0, 40)}"`, form);
       return done({ name: form, ref });
     case 'sev': {

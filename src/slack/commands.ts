@@ -6,7 +6,14 @@ import { incidentRef, type IncidentTarget } from '../incidents/types.js';
 import type { Clock } from '../lib/clock.js';
 import { describeError, ErrorCode, FirebreakError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import type { Metrics } from '../lib/metrics.js';
 import { safeMrkdwn } from '../lib/mrkdwn.js';
+import type { PlaybookRegistry } from '../playbooks/registry.js';
+import type { Directory } from '../runner/ports.js';
+import { runPlaybookByHand } from '../runner/start.js';
+import { incidentRuns } from '../runner/views.js';
+import { runsText } from './blocks/approval.js';
+import { playbooksText, runReply } from './blocks/playbooks.js';
 import { parseCommand, helpText, type ParsedCommand } from './command-parse.js';
 import { mention } from './blocks/common.js';
 import { changeReply, ephemeral, inChannel, statusText, summaryLine, timelineText, type Reply } from './blocks/replies.js';
@@ -24,6 +31,10 @@ export interface CommandDeps {
   db: Db;
   clock: Clock;
   logger: Logger;
+  metrics: Metrics;
+  registry: PlaybookRegistry;
+  /** Reads @group members for approver checks. */
+  directory: Directory | undefined;
 }
 
 const LIST_MAX = 20;
@@ -73,6 +84,15 @@ async function execute(deps: CommandDeps, c: ParsedCommand, req: CommandRequest)
       const { lines, total } = await recentTimeline(db, i.id, TIMELINE_MAX);
       return ephemeral(timelineText(i, lines, total));
     }
+    case 'playbooks':
+      return ephemeral(playbooksText(deps.registry.current(), deps.registry.problems().length));
+    case 'steps': {
+      const i = await findIncident(db, target);
+      if (!i) return ephemeral(notFound);
+      return ephemeral(runsText(i.number, await incidentRuns(db, i.id)));
+    }
+    case 'run':
+      return runReply(await runPlaybookByHand(db, deps.registry, target, c.playbook, ctx), req.userId, notFound);
     case 'declare': {
       const created = await declareIncident(db, { title: c.title, severity: c.severity }, ctx);
       return inChannel(`${mention(req.userId)} declared *${incidentRef(created.number)}* (${c.severity}): ${safeMrkdwn(c.title, 200)}`);

@@ -1,4 +1,7 @@
+import { mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config.js';
 import type { Clock } from '../../src/lib/clock.js';
 import type { Logger } from '../../src/lib/logger.js';
@@ -20,16 +23,24 @@ export interface TestApp extends Firebreak {
   postWebhook(body: string, init?: { token?: string | null; contentType?: string }): Promise<Response>;
 }
 
+// Tests that are not about playbooks run with none (the repository's examples would run otherwise).
+const NO_PLAYBOOKS = mkdtempSync(join(tmpdir(), 'firebreak-no-playbooks-'));
+
 export async function startTestApp(
   database: TestDatabase,
   env: Record<string, string> = {},
-  options: { clock?: Clock; logger?: Logger } = {},
+  options: { clock?: Clock; logger?: Logger; fetch?: typeof fetch } = {},
 ): Promise<TestApp> {
-  // Retries and polls fast, so that failure tests take seconds (production waits seconds to minutes).
+  // Retries and polls fast, so that failure tests take seconds (production waits seconds to minutes);
+  // expired approvals are swept every second.
   const worker = { pollMs: 500, backoffBaseMs: 100 };
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ALERTMANAGER_WEBHOOK_TOKEN: TOKEN, LOG_LEVEL: 'debug', ...env });
+  const config = loadConfig({
+    PORT: '0', HOST: '127.0.0.1', ALERTMANAGER_WEBHOOK_TOKEN: TOKEN, LOG_LEVEL: 'debug', PLAYBOOKS_DIR: NO_PLAYBOOKS, ...env,
+  });
   const logs = captureLogs();
-  const app = await startFirebreak(config, options.logger ?? logs.logger, { db: database.db, clock: options.clock, worker });
+  const app = await startFirebreak(config, options.logger ?? logs.logger, {
+    db: database.db, clock: options.clock, worker, fetch: options.fetch, approvalSweep: '* * * * * *',
+  });
   return {
     ...app,
     logs,

@@ -29,6 +29,10 @@ export class FakeSlack {
   /** channel id → ts → the message as last posted or updated. */
   readonly messages = new Map<string, Map<string, { text: string; blocks: unknown[] }>>();
   readonly channels = new Map<string, { id: string; name: string; topic?: string; members: Set<string>; pins: Set<string> }>();
+  /** User groups by handle: their members (usergroups.list / usergroups.users.list). */
+  readonly groups = new Map<string, string[]>();
+  /** Files uploaded through files.uploadV2: the raw upload body, and how the upload was completed. */
+  readonly uploads: { id: string; body: string; complete?: Record<string, unknown> }[] = [];
   private readonly failures = new Map<string, Failure[]>();
   private outage: Failure | undefined;
   private server!: Server;
@@ -98,6 +102,10 @@ export class FakeSlack {
     if (path.startsWith('/response/')) {
       this.responses.push({ path, body: JSON.parse(raw) as Record<string, unknown> });
       return { status: 200, body: { ok: true } };
+    }
+    if (path.startsWith('/upload/')) {
+      this.uploads.push({ id: path.slice('/upload/'.length), body: raw });
+      return { status: 200, body: 'OK' };
     }
     const method = path.replace(/^\/api\//, '');
     const args = parseArgs(raw, req.headers['content-type'] ?? '');
@@ -175,6 +183,25 @@ export class FakeSlack {
         if (c.pins.has(String(args.timestamp))) return { ok: false, error: 'already_pinned' };
         c.pins.add(String(args.timestamp));
         return { ok: true };
+      }
+      case 'usergroups.list':
+        return { ok: true, usergroups: [...this.groups.keys()].map((handle, i) => ({ id: `S0GROUP${i}`, handle })) };
+      case 'usergroups.users.list': {
+        const handle = [...this.groups.keys()][Number(String(args.usergroup).replace('S0GROUP', ''))];
+        return handle === undefined ? { ok: false, error: 'no_such_subteam' } : { ok: true, users: this.groups.get(handle) };
+      }
+      case 'files.getUploadURLExternal': {
+        const id = `F0FILE${this.seq++}`;
+        return { ok: true, upload_url: `${this.url}upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        const files = (typeof args.files === 'string' ? JSON.parse(args.files) : args.files) as { id: string }[];
+        for (const f of files) {
+          const upload = this.uploads.find((u) => u.id === f.id);
+          if (!upload) return { ok: false, error: 'file_not_found' };
+          upload.complete = args;
+        }
+        return { ok: true, files };
       }
       default:
         return { ok: false, error: 'unknown_method' };

@@ -7,8 +7,28 @@ import { isLoopback } from '../../src/http/auth.js';
 test('defaults: embedded database in ./data, port 3000, 16 MiB bodies', () => {
   assert.deepEqual(loadConfig({}), {
     port: 3000, host: '0.0.0.0', database: { kind: 'pglite', dataDir: './data' },
-    webhookToken: undefined, webhookMaxBytes: 16777216, logLevel: 'info', slack: undefined,
+    webhookToken: undefined, webhookMaxBytes: 16777216, logLevel: 'info', slack: undefined, jobLeaseMs: 30_000,
+    playbooks: {
+      dir: './playbooks', execAllowlist: [], execPath: '/usr/local/bin:/usr/bin:/bin', httpAllowedHosts: [],
+      prometheusUrl: undefined, alertmanagerUrl: undefined, evidenceMaxBytes: 1048576,
+    },
   });
+});
+
+test('playbook settings: lists split on commas, URLs end in a slash, bad values named', () => {
+  const c = loadConfig({
+    EXEC_ALLOWLIST: 'kubectl, /usr/local/bin/disk-cleanup', HTTP_ACTION_ALLOWED_HOSTS: 'deploy.internal,*.svc.cluster.local:8443',
+    PROMETHEUS_URL: 'http://prometheus:9090', ALERTMANAGER_URL: 'http://am:9093/', JOB_LEASE_SECONDS: '5', PATH: '/bin',
+  });
+  assert.deepEqual(c.playbooks.execAllowlist, ['kubectl', '/usr/local/bin/disk-cleanup']);
+  assert.deepEqual(c.playbooks.httpAllowedHosts, ['deploy.internal', '*.svc.cluster.local:8443']);
+  assert.equal(c.playbooks.prometheusUrl, 'http://prometheus:9090/');
+  assert.equal(c.playbooks.alertmanagerUrl, 'http://am:9093/');
+  assert.equal(c.playbooks.execPath, '/bin');
+  assert.equal(c.jobLeaseMs, 5000);
+  assert.throws(() => loadConfig({ EXEC_ALLOWLIST: 'kubectl;rm', HTTP_ACTION_ALLOWED_HOSTS: 'http://x/', JOB_LEASE_SECONDS: '1' }), (err: Error) =>
+    /EXEC_ALLOWLIST: must be program names/.test(err.message) && /HTTP_ACTION_ALLOWED_HOSTS: must be host names/.test(err.message) &&
+    /JOB_LEASE_SECONDS: must be at least 2/.test(err.message));
 });
 
 test('DATABASE_URL selects Postgres; empty values count as unset; the result is frozen', () => {

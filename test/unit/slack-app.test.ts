@@ -6,10 +6,11 @@ import { createLogger } from '../../src/lib/logger.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { createSlackApp } from '../../src/slack/app.js';
 import type { Db } from '../../src/db/db.js';
+import type { CommandDeps } from '../../src/slack/commands.js';
 
 // Nothing here touches the database: the app is only built, never sent a request.
 const noDb = {} as Db;
-const deps = { db: noDb, clock: systemClock, logger: createLogger('silent') };
+const deps = { db: noDb, clock: systemClock, logger: createLogger('silent') } as CommandDeps;
 
 test('SLACK_APP_TOKEN selects Socket Mode: no HTTP route, and building it calls nobody', () => {
   const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1-A0-1-abc', SLACK_INCIDENT_CHANNEL: 'C0INCIDENTS', SLACK_API_URL: 'http://127.0.0.1:9/api/' });
@@ -29,7 +30,7 @@ test('the manifests declare the command, interactivity and every scope firebreak
   const http = await readFile(new URL('../../slack-app-manifest.yml', import.meta.url), 'utf8');
   const socket = await readFile(new URL('../../slack-app-manifest.socket.yml', import.meta.url), 'utf8');
   // Slack method → the scope it needs (https://api.slack.com/methods).
-  const scopes = ['commands', 'chat:write', 'chat:write.public', 'channels:manage', 'pins:write'];
+  const scopes = ['commands', 'chat:write', 'chat:write.public', 'channels:manage', 'pins:write', 'files:write', 'usergroups:read'];
   for (const manifest of [http, socket]) {
     assert.match(manifest, /- command: \/incident\n/);
     assert.match(manifest, /should_escape: true/);

@@ -1,0 +1,37 @@
+import type { ActionName } from '../playbooks/action-params.js';
+import type { Clock } from '../lib/clock.js';
+import type { Action } from '../runner/action.js';
+import type { ChatPort } from '../runner/ports.js';
+import { createSilenceAction } from './alertmanager-silence.js';
+import { createExecAction } from './exec.js';
+import { createHttpAction } from './http.js';
+import { createPrometheusQueryAction, createPrometheusRangeAction } from './prometheus.js';
+import { createSlackMessageAction } from './slack-message.js';
+import { createWaitAction } from './wait.js';
+
+/** What the actions are built from. */
+export interface ActionDeps {
+  fetch: typeof fetch;
+  clock: Clock;
+  execAllowlist: readonly string[];
+  execPath: string;
+  httpAllowedHosts: readonly string[];
+  prometheusUrl: string | undefined;
+  alertmanagerUrl: string | undefined;
+  chat: ChatPort | undefined;
+  /** Bytes an action keeps of a response or of each output stream. */
+  captureBytes: number;
+}
+
+/** Every action, built from injected dependencies. */
+export function createActions(deps: ActionDeps): Record<ActionName, Action> {
+  return {
+    http: createHttpAction({ fetch: deps.fetch, allowedHosts: deps.httpAllowedHosts, maxBytes: deps.captureBytes }),
+    exec: createExecAction({ allowlist: deps.execAllowlist, path: deps.execPath, maxBytes: deps.captureBytes }),
+    'prometheus.query': createPrometheusQueryAction({ fetch: deps.fetch, baseUrl: deps.prometheusUrl, clock: deps.clock }),
+    'prometheus.query_range': createPrometheusRangeAction({ fetch: deps.fetch, baseUrl: deps.prometheusUrl, clock: deps.clock }),
+    'alertmanager.silence': createSilenceAction({ fetch: deps.fetch, baseUrl: deps.alertmanagerUrl, clock: deps.clock }),
+    'slack.message': createSlackMessageAction({ chat: deps.chat }),
+    wait: createWaitAction(),
+  };
+}

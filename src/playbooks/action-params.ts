@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { DURATION_PATTERN } from '../lib/duration.js';
+
+/**
+ * The parameters (`with:`) of each action. As written in a file, a value may be a template that is
+ * only known when the step runs; once rendered, the strict form must hold. Both come from one
+ * definition, so they cannot drift apart.
+ */
+export const ACTION_NAMES = ['http', 'exec', 'prometheus.query', 'prometheus.query_range', 'alertmanager.silence', 'slack.message', 'wait'] as const;
+export type ActionName = (typeof ACTION_NAMES)[number];
+
+/** Actions whose steps are not re-run after a crash unless the step says `idempotent: true`. */
+export const NOT_IDEMPOTENT_BY_DEFAULT: ReadonlySet<ActionName> = new Set(['exec', 'http']);
+
+type Mode = 'written' | 'rendered';
+
+function text(mode: Mode, inner: z.ZodString, description: string) {
+  const described = inner.describe(description);
+  if (mode === 'rendered') return described;
+  // A template's value is checked once rendered; what is fixed is checked now.
+  return z.string().describe(description).refine((v) => v.includes('{{') || inner.safeParse(v).success, {
+    error: (issue) => inner.safeParse(issue.input).error?.issues[0]?.message ?? 'is invalid',
+  });
+}
+
+const duration = (mode: Mode, description: string) =>
+  text(mode, z.string().regex(DURATION_PATTERN, { error: 'must be a duration like 30s, 15m or 2h' }), description);
+const url = (mode: Mode, description: string) =>
+  text(mode, z.string().regex(/^https?:\/\/[^\s/]+/i, { error: 'must be an http(s) URL' }), description);
+
+/** The `with:` schema of each action, as written (`written`) or after templates are filled (`rendered`). */
+export function paramSchemas(mode: Mode) {
+  const any = z.string();
+  return {
+    http: z.object({
+      method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
+      url: url(mode, 'The URL; its host must be in HTTP_ACTION_ALLOWED_HOSTS.'),
+      headers: z.record(z.string(), z.string()).optional().describe('Request headers.'),
+      body: z.union([z.string(), z.record(z.string(), z.unknown())]).optional()
+        .describe('A string, or an object sent as JSON.'),
+      expect_status: z.union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)]).optional()
+        .describe('The status code(s) that count as success; any 2xx when unset.'),
+    }).strict(),
+    exec: z.object({
+      argv: z.array(text(mode, any.min(1, { error: 'must not be empty' }), 'One argument.')).min(1)
+        .describe('The program (listed in EXEC_ALLOWLIST) and its arguments, each passed as one argument: no shell.'),
+      stdin: z.string().optional().describe('Text written to the program\'s standard input.'),
+    }).strict(),
+    'prometheus.query': z.object({
+      query: z.string().min(1).describe('A PromQL instant query.'),
+    }).strict(),
+    'prometheus.query_range': z.object({
+      query: z.string().min(1).describe('A PromQL range query.'),
+      range: duration(mode, 'How far back from now.').default('30m'),
+      step: duration(mode, 'Resolution; by default range/120.').optional(),
+    }).strict(),
+    'alertmanager.silence': z.object({
+      duration: duration(mode, 'How long the silence lasts.'),
+      comment: z.string().max(1000).optional(),
+      matchers: z.array(z.string()).min(1).optional()
+        .describe('Matchers like service="checkout"; by default the labels all of the incident\'s alerts share.'),
+    }).strict(),
+    'slack.message': z.object({
+      text: z.string().min(1).max(3000).describe('Posted in the incident\'s thread (escaped: no mentions or links from templates).'),
+    }).strict(),
+    wait: z.object({
+      duration: duration(mode, 'How long to wait before the next step.'),
+    }).strict(),
+  } satisfies Record<ActionName, z.ZodType>;
+}
+
+export const WRITTEN_PARAMS = paramSchemas('written');
+export const RENDERED_PARAMS = paramSchemas('rendered');
+
+/** Rendered parameters of each action. */
+export type ActionParams = { [K in ActionName]: z.output<(typeof RENDERED_PARAMS)[K]> };

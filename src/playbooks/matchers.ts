@@ -1,0 +1,71 @@
+/**
+ * Alertmanager label matchers: `name="value"`, `name!="value"`, `name=~"regex"`, `name!~"regex"`.
+ * As in Alertmanager, a regex must match the whole value (it is anchored), and a label that is not
+ * set matches as the empty string.
+ */
+export interface Matcher {
+  name: string;
+  op: '=' | '!=' | '=~' | '!~';
+  value: string;
+  /** The anchored regex, for `=~` and `!~`. */
+  regex?: RegExp;
+  /** As written, for messages. */
+  text: string;
+}
+
+const MATCHER = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/s;
+
+/** Parses one matcher, or throws an Error saying what is wrong with it. */
+export function parseMatcher(text: string): Matcher {
+  const m = MATCHER.exec(text);
+  if (!m) throw new Error(`"${text}" is not a matcher (like alertname="HighErrorRate" or service=~"checkout|payments")`);
+  const [, name, op, raw] = m as unknown as [string, string, Matcher['op'], string];
+  const value = unquote(raw);
+  const matcher: Matcher = { name, op, value, text };
+  if (op === '=~' || op === '!~') {
+    try {
+      matcher.regex = new RegExp(`^(?:${value})$`, 's');
+    } catch (err) {
+      throw new Error(`"${text}": the regex is invalid: ${(err as Error).message}`);
+    }
+  }
+  return matcher;
+}
+
+// A double-quoted value with \" \\ \n escapes, as Alertmanager writes them; or a bare word.
+function unquote(raw: string): string {
+  if (!raw.startsWith('"')) {
+    if (/[\s"{},]/.test(raw)) throw new Error(`the value ${raw} must be double-quoted`);
+    return raw;
+  }
+  if (raw.length < 2 || !raw.endsWith('"')) throw new Error(`the value ${raw} has no closing quote`);
+  let out = '';
+  for (let i = 1; i < raw.length - 1; i++) {
+    const c = raw[i]!;
+    if (c === '"') throw new Error(`the value ${raw} has a quote inside it (write \\")`);
+    if (c !== '\\') {
+      out += c;
+      continue;
+    }
+    const next = raw[++i];
+    if (next === 'n') out += '\n';
+    else if (next === '"' || next === '\\') out += next;
+    else throw new Error(`the value ${raw} has an unknown escape \\${next ?? ''}`);
+  }
+  return out;
+}
+
+/** Whether the labels satisfy one matcher. */
+export function matches(m: Matcher, labels: Readonly<Record<string, string>>): boolean {
+  const value = labels[m.name] ?? '';
+  switch (m.op) {
+    case '=': return value === m.value;
+    case '!=': return value !== m.value;
+    case '=~': return m.regex!.test(value);
+    case '!~': return !m.regex!.test(value);
+  }
+}
+
+/** Whether the labels satisfy every matcher. */
+export const matchesAll = (ms: readonly Matcher[], labels: Readonly<Record<string, string>>): boolean =>
+  ms.every((m) => matches(m, labels));

@@ -1,0 +1,148 @@
+import type { Db, Queryable } from '../db/db.js';
+import { claimRequest, saveResponse } from '../incidents/requests.js';
+import { appendTimeline } from '../incidents/timeline.js';
+import { FIREBREAK_ACTOR } from '../incidents/types.js';
+import { describeError } from '../lib/errors.js';
+import type { Metrics } from '../lib/metrics.js';
+import { groupHandles, mayDecide, type ApprovalPolicy } from './approvers.js';
+import { continueAfter } from './decide.js';
+import { approvalUpdateJob, stepJob } from './jobs.js';
+import type { Directory } from './ports.js';
+import { advance, runEvent, stopRun } from './progress.js';
+import { enqueueJob } from './queue.js';
+import { APPROVAL_COLUMNS, updateStep, type ApprovalRow, type RunRow } from './runs-sql.js';
+import { policyOf } from './step-context.js';
+
+/** How a click on Approve or Deny went. A retried click gets the first one's outcome. */
+export type ApprovalOutcome =
+  | { outcome: 'approved' | 'denied'; step: string; playbook: string }
+  | { outcome: 'vote'; step: string; votes: number; needed: number }
+  | { outcome: 'refused'; reason: string }
+  | { outcome: 'already'; status: string; by: string | null }
+  | { outcome: 'expired' }
+  | { outcome: 'not_found' };
+
+export interface ApprovalClick {
+  approvalId: number;
+  user: string;
+  choice: 'approve' | 'deny';
+  at: Date;
+  requestKey: string;
+}
+
+async function lockApproval(tx: Queryable, id: number) {
+  const { rows } = await tx.query<ApprovalRow & { stepId: string; runId: number; position: number; stepStatus: string }>(
+    `SELECT ${APPROVAL_COLUMNS}, s.step_id AS "stepId", s.run_id AS "runId", s.position, s.status AS "stepStatus"
+       FROM approvals a JOIN step_runs s ON s.id = a.step_run_id WHERE a.id = $1 FOR UPDATE OF a, s`,
+    [id],
+  );
+  const a = rows[0];
+  if (!a) return null;
+  const run = (await tx.query<Pick<RunRow, 'id' | 'incidentId' | 'playbook' | 'definition'>>(
+    'SELECT id, incident_id AS "incidentId", playbook, definition FROM playbook_runs WHERE id = $1', [a.runId],
+  )).rows[0]!;
+  return { a, run };
+}
+
+/**
+ * Applies one Approve/Deny click, atomically: the approval row is locked, so double clicks and
+ * racing approvers give one decision. A refused click is recorded on the timeline.
+ */
+export async function decideApproval(db: Db, deps: { directory: Directory | undefined; metrics: Metrics }, click: ApprovalClick): Promise<ApprovalOutcome> {
+  // Group membership is read from Slack before the transaction (no network call holds a lock).
+  const { rows: found } = await db.query<{ policy: ApprovalPolicy }>('SELECT policy FROM approvals WHERE id = $1', [click.approvalId]);
+  if (!found[0]) return { outcome: 'not_found' };
+  const groups = new Map<string, readonly string[]>();
+  const unreadable: string[] = [];
+  for (const handle of groupHandles(found[0].policy.approvers)) {
+    try {
+      groups.set(handle, deps.directory ? await deps.directory.groupMembers(handle) : []);
+    } catch (err) {
+      unreadable.push(`@${handle} (${describeError(err)})`);
+    }
+  }
+
+  const outcome = await db.transaction(async (tx): Promise<ApprovalOutcome> => {
+    const before = await claimRequest<ApprovalOutcome>(tx, click.requestKey);
+    if (before) return before;
+    const result = await decide(tx, click, groups, unreadable);
+    await saveResponse(tx, click.requestKey, result);
+    return result;
+  });
+  deps.metrics.approvals.inc({ outcome: outcome.outcome === 'vote' ? 'approved_partly' : outcome.outcome });
+  return outcome;
+}
+
+async function decide(tx: Queryable, click: ApprovalClick, groups: Map<string, readonly string[]>, unreadable: string[]): Promise<ApprovalOutcome> {
+  const locked = await lockApproval(tx, click.approvalId);
+  if (!locked) return { outcome: 'not_found' };
+  const { a, run } = locked;
+  if (a.status !== 'pending') return { outcome: 'already', status: a.status, by: a.decidedBy };
+  if (a.expiresAt.getTime() <= click.at.getTime()) {
+    await expireLocked(tx, a, run, click.at);
+    return { outcome: 'expired' };
+  }
+  const { rows } = await tx.query<{ commander: string | null }>('SELECT commander FROM incidents WHERE id = $1', [a.incidentId]);
+  const verdict = mayDecide(a.policy, { user: click.user, choice: click.choice, commander: rows[0]?.commander ?? null, requester: a.requestedBy, groups });
+  const event = (kind: Parameters<typeof runEvent>[2], summary: string, data: Record<string, unknown> = {}) =>
+    runEvent(run, click.at, kind, click.user, summary, { step: a.stepId, approval: a.id, ...data });
+  if (!verdict.ok) {
+    const reason = unreadable.length ? `${verdict.reason} (membership of ${unreadable.join(', ')} could not be read)` : verdict.reason;
+    await appendTimeline(tx, [event('approval.refused', `${click.user} may not ${click.choice} step ${a.stepId} of ${run.playbook}: ${reason}`)]);
+    return { outcome: 'refused', reason };
+  }
+  if (click.choice === 'deny') {
+    await tx.query(`UPDATE approvals SET status = 'denied', decided_by = $2, decided_at = $3 WHERE id = $1`, [a.id, click.user, click.at]);
+    await updateStep(tx, a.stepRunId, { status: 'denied', finished: click.at, error: `denied by ${click.user}` });
+    await appendTimeline(tx, [event('approval.denied', `Step ${a.stepId} of ${run.playbook} denied by ${click.user}`)]);
+    await enqueueJob(tx, approvalUpdateJob(a.incidentId, a.id));
+    const def = run.definition.steps[a.position]!;
+    if (continueAfter(policyOf(def), 'denied', 'abort')) await advance(tx, run, click.at, click.user);
+    else await stopRun(tx, run, 'aborted', `step ${a.stepId} was denied`, click.user, click.at);
+    return { outcome: 'denied', step: a.stepId, playbook: run.playbook };
+  }
+  if (a.approvedBy.includes(click.user)) return { outcome: 'already', status: 'your approval is counted', by: click.user };
+  const votes = [...a.approvedBy, click.user];
+  if (votes.length < a.policy.min_approvals) {
+    await tx.query('UPDATE approvals SET approved_by = $2 WHERE id = $1', [a.id, votes]);
+    await appendTimeline(tx, [event('approval.vote', `${click.user} approved step ${a.stepId} of ${run.playbook} (${votes.length} of ${a.policy.min_approvals})`)]);
+    await enqueueJob(tx, approvalUpdateJob(a.incidentId, a.id));
+    return { outcome: 'vote', step: a.stepId, votes: votes.length, needed: a.policy.min_approvals };
+  }
+  await tx.query(`UPDATE approvals SET status = 'approved', approved_by = $2, decided_by = $3, decided_at = $4 WHERE id = $1`,
+    [a.id, votes, click.user, click.at]);
+  await updateStep(tx, a.stepRunId, { status: 'pending' });
+  await appendTimeline(tx, [event('approval.approved', `Step ${a.stepId} of ${run.playbook} approved by ${votes.join(', ')}`, { approvers: votes })]);
+  await enqueueJob(tx, approvalUpdateJob(a.incidentId, a.id));
+  await enqueueJob(tx, stepJob(a.incidentId, a.stepRunId));
+  return { outcome: 'approved', step: a.stepId, playbook: run.playbook };
+}
+
+async function expireLocked(
+  tx: Queryable, a: ApprovalRow & { stepId: string }, run: Pick<RunRow, 'id' | 'incidentId' | 'playbook'>, at: Date,
+): Promise<void> {
+  const skip = a.policy.on_timeout === 'skip';
+  await tx.query(`UPDATE approvals SET status = 'expired', decided_at = $2 WHERE id = $1`, [a.id, at]);
+  await updateStep(tx, a.stepRunId, { status: skip ? 'skipped' : 'expired', finished: at, error: 'the approval expired' });
+  await appendTimeline(tx, [runEvent(run, at, 'approval.expired', FIREBREAK_ACTOR,
+    `Nobody decided on step ${a.stepId} of ${run.playbook} within ${a.policy.timeout}: ${skip ? 'skipped' : 'playbook aborted'}`,
+    { step: a.stepId, approval: a.id })]);
+  await enqueueJob(tx, approvalUpdateJob(a.incidentId, a.id));
+  if (skip) await advance(tx, run, at, FIREBREAK_ACTOR);
+  else await stopRun(tx, run, 'aborted', `the approval of step ${a.stepId} expired`, FIREBREAK_ACTOR, at);
+}
+
+/** Expires the approvals whose time is up (the scheduler's sweep). Several replicas may run it: rows are locked. */
+export async function expireApprovals(db: Db, at: Date, metrics: Metrics): Promise<number> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ id: number }>(
+      `SELECT id FROM approvals WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT 100 FOR UPDATE SKIP LOCKED`, [at],
+    );
+    for (const { id } of rows) {
+      const locked = await lockApproval(tx, id);
+      if (locked) await expireLocked(tx, locked.a, locked.run, at);
+    }
+    metrics.approvals.inc({ outcome: 'expired' }, rows.length);
+    return rows.length;
+  });
+}
