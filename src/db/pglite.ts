@@ -16,7 +16,8 @@ export function wrapPglite(instance: PGlite, onClose: () => Promise<void> = asyn
   const run = async <R extends object>(q: Pick<PGlite, 'query'>, text: string, params?: readonly unknown[]) => {
     try {
       const res = await q.query<R>(text, params as unknown[] | undefined, { parsers });
-      return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length } satisfies QueryResult<R>;
+      // A SELECT reports affectedRows 0; pg reports the rows it returned, as this does.
+      return { rows: res.rows, rowCount: res.affectedRows || res.rows.length } satisfies QueryResult<R>;
     } catch (err) {
       throw wrapDatabaseError(err);
     }

@@ -32,7 +32,7 @@ export function approvalMessage(a: ApprovalView): { text: string; blocks: Block[
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: cut(`Approval needed: ${a.stepId} (${a.action})`, 150) } },
     {
-      type: 'section',
+      type: 'section', block_id: `approval_${a.id}_step`,
       text: { type: 'mrkdwn', text: `*${incidentRef(a.incidentNumber)}* · playbook *${safeMrkdwn(a.playbook, 100)}* · step *${safeMrkdwn(a.stepId, 100)}* runs \`${a.action}\` with:\n${paramsBlockText(a.params)}` },
     },
     {
