@@ -25,7 +25,7 @@ export default tseslint.config(
   },
   {
     // Dependencies point inward (DESIGN.md §2): the domain and the runner know no vendor.
-    files: ['src/incidents/**', 'src/runner/**', 'src/ingest/**'],
+    files: ['src/incidents/**', 'src/runner/**', 'src/ingest/**', 'src/playbooks/**', 'src/actions/**', 'src/scheduler/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['@slack/*', '@pagerduty/*', '**/slack/*', '**/pagerduty/*', '**/http/*'] }],
     },
@@ -36,6 +36,9 @@ export default tseslint.config(
     files: [
       'src/lib/**', 'src/ingest/**', 'src/incidents/lifecycle.ts', 'src/incidents/plan.ts', 'src/incidents/severity.ts',
       'src/slack/blocks/**', 'src/slack/command-parse.ts', 'src/slack/channel-name.ts',
+      'src/playbooks/matchers.ts', 'src/playbooks/template.ts', 'src/playbooks/schema.ts', 'src/playbooks/action-params.ts',
+      'src/playbooks/validate.ts', 'src/playbooks/select.ts', 'src/playbooks/dry-run.ts',
+      'src/runner/decide.ts', 'src/runner/approvers.ts',
     ],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['pg', '@electric-sql/*', 'node:http', 'node:fs', '@slack/*', '@pagerduty/*', '**/db/*'] }],
