@@ -31,8 +31,9 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'playbooks') {
     const result = await playbooksCommand(argv.slice(1));
-    process.stdout.write(result.out);
-    process.stderr.write(result.err);
+    // Written to the end before exiting: process.exit would cut a long answer to a pipe short.
+    await new Promise((resolve) => process.stdout.write(result.out, resolve));
+    await new Promise((resolve) => process.stderr.write(result.err, resolve));
     return result.code;
   }
   if (command !== 'start' && command !== 'migrate') {
@@ -63,7 +64,14 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
+  // Installed before start: an early SIGHUP must not kill the process (its default action).
+  let reload = async () => logger.warn('SIGHUP before start-up finished: the playbooks being loaded are used');
+  process.on('SIGHUP', () => {
+    logger.info('SIGHUP: reloading playbooks');
+    reload().catch((err: unknown) => logger.error({ err: describeError(err) }, 'could not reload playbooks'));
+  });
   const app = await startFirebreak(config, logger);
+  reload = () => app.reloadPlaybooks();
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'shutting down');
@@ -76,10 +84,6 @@ async function main(argv: string[]): Promise<number> {
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
-    process.on('SIGHUP', () => {
-      logger.info('SIGHUP: reloading playbooks');
-      app.reloadPlaybooks().catch((err: unknown) => logger.error({ err: describeError(err) }, 'could not reload playbooks'));
-    });
   });
   return 0;
 }

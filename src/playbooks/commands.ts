@@ -22,6 +22,9 @@ export async function checkCommand(dir: string): Promise<CommandResult> {
   };
 }
 
+// A storm's 2,000 alerts would bury the answer: the first ones are shown in full, the rest counted.
+const SHOWN_ALERTS = 10;
+
 /** `firebreak playbooks test --alert payload.json [dir]`: which playbooks match and each step rendered; nothing runs. */
 export async function testCommand(dir: string, alertFile: string): Promise<CommandResult> {
   let alerts;
@@ -33,7 +36,14 @@ export async function testCommand(dir: string, alertFile: string): Promise<Comma
   const { playbooks, problems } = await loadPlaybooks(dir);
   const lines: string[] = [];
   let failed = problems.length > 0;
-  for (const [i, run] of dryRun(playbooks, alerts).entries()) {
+  const runs = dryRun(playbooks, alerts);
+  for (const [i, run] of runs.entries()) {
+    if (i === SHOWN_ALERTS) {
+      const rest = runs.slice(i);
+      failed ||= rest.some((r) => r.matches.some((m) => m.steps.some((s) => s.error)));
+      lines.push(`… and ${rest.length} more alerts, of which ${rest.filter((r) => r.matches.length).length} match a playbook`);
+      break;
+    }
     const labels = Object.entries(run.alert.labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
     lines.push(`alert ${i + 1} of ${alerts.length}: ${labels}`);
     if (!run.matches.length) lines.push('  no playbook matches');

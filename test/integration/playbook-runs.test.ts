@@ -63,6 +63,19 @@ steps:
     action: exec
     with: { argv: [printf, never] }
 `,
+  'flaky.yml': `name: flaky
+match: ['alertname="FlakyTest"']
+steps:
+  - id: call
+    action: http
+    retry: { attempts: 3, backoff: 100ms }
+    with: { url: "${deploy}flaky" }
+  - id: slow
+    action: exec
+    timeout: 500ms
+    on_failure: continue
+    with: { argv: [sleep, "30"] }
+`,
   'broken.yml': 'name: broken\nmatch: [\'alertname="X"\']\nsteps:\n  - id: a\n    action: telnet\n',
 });
 
@@ -107,9 +120,11 @@ for (const backend of backends()) {
       deploy = await FakeHttp.start();
       deploy.route('POST /rollback/checkout', () => ({ status: 200, body: { ok: true, note: 'db password=hunter2 rotated' } }));
       deploy.route('POST /act', () => ({ status: 200, body: { ok: true } }));
+      let flaky = 0;
+      deploy.route('GET /flaky', () => (++flaky < 3 ? { status: 503, body: { error: 'busy' } } : { status: 200, body: { ok: true } }));
       deploy.route('POST /api/v1/query', () => prometheusAnswer('vector'));
       app = await startTestApp(database, slackEnv(slack.apiUrl, {
-        PLAYBOOKS_DIR: playbookDir(playbooks(deploy.url)), EXEC_ALLOWLIST: 'printf', HTTP_ACTION_ALLOWED_HOSTS: deploy.host,
+        PLAYBOOKS_DIR: playbookDir(playbooks(deploy.url)), EXEC_ALLOWLIST: 'printf,sleep', HTTP_ACTION_ALLOWED_HOSTS: deploy.host,
         PROMETHEUS_URL: deploy.url,
       }));
     });
@@ -123,7 +138,7 @@ for (const backend of backends()) {
     test('a broken file is skipped with an error and a metric; the others load', async () => {
       assert.ok(app.logs.lines().some((l) => String(l.msg).includes('playbook refused') && String(l.msg).includes('broken.yml:5: steps[0].action')));
       assert.equal(await metricValue(app, 'firebreak_playbook_load_errors', {}), 1);
-      assert.equal(await metricValue(app, 'firebreak_playbooks_loaded', {}), 4);
+      assert.equal(await metricValue(app, 'firebreak_playbooks_loaded', {}), 5);
     });
 
     test('a matching alert runs the playbook: evidence, argv kept whole, approval, one run per incident', async () => {
@@ -237,6 +252,19 @@ for (const backend of backends()) {
       await eventually('refused', async () => (await stepStatus(inc.id, 'call')) === 'failed');
       assert.match((await steps(inc.id))[0]!.error!, /not-allowed\.example is not in HTTP_ACTION_ALLOWED_HOSTS/);
       assert.equal(await stepStatus(inc.id, 'never'), 'aborted');
+    });
+
+    test('retries with backoff until the step succeeds; a timeout kills the program', async () => {
+      await app.postWebhook(alertBody({ alertname: 'FlakyTest' }));
+      const inc = await incidentOf('FlakyTest');
+      await eventually('the run ends', async () => (await stepStatus(inc.id, 'slow')) === 'failed');
+      const [call, slow] = await steps(inc.id);
+      assert.deepEqual([call!.status, call!.attempts], ['succeeded', 3]);
+      assert.equal(deploy.to('/flaky').length, 3);
+      assert.match(slow!.error!, /step slow timed out after 500ms/);
+      const events = await timeline(db(), inc.number);
+      assert.equal(events.filter((e) => e.kind === 'step.failed' && e.data.retry === true).length, 2);
+      assert.equal(events.find((e) => e.kind === 'playbook.finished')?.data.status, 'failed', 'on_failure: continue still shows the failure');
     });
 
     test('/incident playbooks, run and steps', async () => {
