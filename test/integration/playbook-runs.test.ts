@@ -9,6 +9,7 @@ import { FakeSlack } from '../support/fake-slack.js';
 import { alertBody, playbookDir } from '../support/playbooks.js';
 import { blockActionBody, postSlack, slashCommandBody } from '../support/slack-requests.js';
 import { timeline } from '../support/state.js';
+import { postgresRunCoordinator } from '../../src/scheduler/scheduler.js';
 import { eventually } from '../support/wait.js';
 
 const HOSTILE = ['$(touch /tmp/firebreak-pwned)', '; rm -rf /', '--kubeconfig=/etc/passwd', '`id`', '&& echo x'];
@@ -76,6 +77,13 @@ steps:
     on_failure: continue
     with: { argv: [sleep, "30"] }
 `,
+  'env.yml': `name: env
+match: ['alertname="EnvTest"']
+steps:
+  - id: env
+    action: exec
+    with: { argv: [env] }
+`,
   'broken.yml': 'name: broken\nmatch: [\'alertname="X"\']\nsteps:\n  - id: a\n    action: telnet\n',
 });
 
@@ -124,7 +132,7 @@ for (const backend of backends()) {
       deploy.route('GET /flaky', () => (++flaky < 3 ? { status: 503, body: { error: 'busy' } } : { status: 200, body: { ok: true } }));
       deploy.route('POST /api/v1/query', () => prometheusAnswer('vector'));
       app = await startTestApp(database, slackEnv(slack.apiUrl, {
-        PLAYBOOKS_DIR: playbookDir(playbooks(deploy.url)), EXEC_ALLOWLIST: 'printf,sleep', HTTP_ACTION_ALLOWED_HOSTS: deploy.host,
+        PLAYBOOKS_DIR: playbookDir(playbooks(deploy.url)), EXEC_ALLOWLIST: 'printf,sleep,env', HTTP_ACTION_ALLOWED_HOSTS: deploy.host,
         PROMETHEUS_URL: deploy.url,
       }));
     });
@@ -138,7 +146,7 @@ for (const backend of backends()) {
     test('a broken file is skipped with an error and a metric; the others load', async () => {
       assert.ok(app.logs.lines().some((l) => String(l.msg).includes('playbook refused') && String(l.msg).includes('broken.yml:5: steps[0].action')));
       assert.equal(await metricValue(app, 'firebreak_playbook_load_errors', {}), 1);
-      assert.equal(await metricValue(app, 'firebreak_playbooks_loaded', {}), 5);
+      assert.equal(await metricValue(app, 'firebreak_playbooks_loaded', {}), 6);
     });
 
     test('a matching alert runs the playbook: evidence, argv kept whole, approval, one run per incident', async () => {
@@ -265,6 +273,20 @@ for (const backend of backends()) {
       const events = await timeline(db(), inc.number);
       assert.equal(events.filter((e) => e.kind === 'step.failed' && e.data.retry === true).length, 2);
       assert.equal(events.find((e) => e.kind === 'playbook.finished')?.data.status, 'failed', 'on_failure: continue still shows the failure');
+    });
+
+    test('exec programs get a scrubbed environment: none of firebreak\'s secrets', async () => {
+      await app.postWebhook(alertBody({ alertname: 'EnvTest' }));
+      const inc = await incidentOf('EnvTest');
+      await eventually('env ran', async () => (await stepStatus(inc.id, 'env')) === 'succeeded');
+      const { stdout } = (await steps(inc.id))[0]!.output as { stdout: string };
+      assert.deepEqual(stdout.trim().split('\n').map((l) => l.split('=')[0]).sort(), ['LANG', 'PATH']);
+    });
+
+    test('the scheduler\'s run coordinator lets one replica run each slot', async () => {
+      const [one, two] = [postgresRunCoordinator(db()), postgresRunCoordinator(db())];
+      const key = `approvals.expire:${new Date().toISOString()}`;
+      assert.deepEqual(await Promise.all([one.shouldRun(key), two.shouldRun(key), one.shouldRun(key)]).then((r) => r.filter(Boolean).length), 1);
     });
 
     test('/incident playbooks, run and steps', async () => {
