@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/db.js';
 import type { RunStatus, StepStatus } from './decide.js';
+import type { PreparedEvidence } from './evidence.js';
 import type { ApprovalRow } from './runs-sql.js';
 
 /** An approval as its Slack message shows it. */
@@ -93,19 +94,12 @@ export async function stepRunView(db: Queryable, stepRunId: number): Promise<{ r
 }
 
 /** Stored evidence with where it came from. */
-export interface EvidenceView {
+export interface EvidenceView extends PreparedEvidence {
   id: number;
   incidentId: number;
   stepId: string | null;
   playbook: string | null;
   kind: string;
-  mediaType: string;
-  body: Buffer;
-  sha256: string;
-  size: number;
-  originalSize: number;
-  truncated: boolean;
-  redactions: number;
 }
 
 export async function evidenceView(db: Queryable, id: number): Promise<EvidenceView | null> {
