@@ -1,7 +1,7 @@
 import { severityFromLabel } from '../incidents/severity.js';
-import { RENDERED_PARAMS, type ActionName } from './action-params.js';
 import { selectPlaybooks, type PlaybookAlert } from './select.js';
-import { renderParams, TemplateError, type TemplateContext } from './template.js';
+import { renderStepParams } from './render-step.js';
+import type { TemplateContext } from './template.js';
 import type { Playbook } from './validate.js';
 
 /** One step as `playbooks test` shows it: rendered, or why it cannot be. */
@@ -46,16 +46,11 @@ export function dryRun(playbooks: readonly Playbook[], alerts: readonly Playbook
         playbook: playbook.definition.name,
         steps: playbook.definition.steps.map((step): DryStep => {
           const gate = step.approval && `approval by ${step.approval.approvers.join(', ')} within ${step.approval.timeout}`;
-          try {
-            const params = renderParams(withoutStepOutputs(step.with), ctx);
-            const checked = RENDERED_PARAMS[step.action as ActionName].safeParse(params);
-            const error = checked.success || JSON.stringify(params).includes('‹steps.')
-              ? undefined : `with.${checked.error.issues[0]!.path.join('.')} ${checked.error.issues[0]!.message}`;
-            return { id: step.id, action: step.action, gate, params: checked.success ? checked.data : params, error };
-          } catch (err) {
-            if (!(err instanceof TemplateError)) throw err;
-            return { id: step.id, action: step.action, gate, params: undefined, error: err.message };
-          }
+          const r = renderStepParams(step, ctx, withoutStepOutputs(step.with));
+          if (r.ok) return { id: step.id, action: step.action, gate, params: r.params, error: undefined };
+          // A value that needs an earlier step's output can only be checked when that step has run.
+          const pending = JSON.stringify(r.params ?? '').includes('‹steps.');
+          return { id: step.id, action: step.action, gate, params: r.params, error: pending ? undefined : r.reason };
         }),
       })),
     };

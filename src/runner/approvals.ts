@@ -19,6 +19,7 @@ export type ApprovalOutcome =
   | { outcome: 'vote'; step: string; votes: number; needed: number }
   | { outcome: 'refused'; reason: string }
   | { outcome: 'already'; status: string; by: string | null }
+  | { outcome: 'voted_before' }
   | { outcome: 'expired' }
   | { outcome: 'not_found' };
 
@@ -97,11 +98,11 @@ async function decide(tx: Queryable, click: ApprovalClick, groups: Map<string, r
     await appendTimeline(tx, [event('approval.denied', `Step ${a.stepId} of ${run.playbook} denied by ${click.user}`)]);
     await enqueueJob(tx, approvalUpdateJob(a.incidentId, a.id));
     const def = run.definition.steps[a.position]!;
-    if (continueAfter(policyOf(def), 'denied', 'abort')) await advance(tx, run, click.at, click.user);
+    if (continueAfter(policyOf(def))) await advance(tx, run, click.at, click.user);
     else await stopRun(tx, run, 'aborted', `step ${a.stepId} was denied`, click.user, click.at);
     return { outcome: 'denied', step: a.stepId, playbook: run.playbook };
   }
-  if (a.approvedBy.includes(click.user)) return { outcome: 'already', status: 'your approval is counted', by: click.user };
+  if (a.approvedBy.includes(click.user)) return { outcome: 'voted_before' };
   const votes = [...a.approvedBy, click.user];
   if (votes.length < a.policy.min_approvals) {
     await tx.query('UPDATE approvals SET approved_by = $2 WHERE id = $1', [a.id, votes]);

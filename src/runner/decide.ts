@@ -83,11 +83,8 @@ export function decideFailure(policy: StepPolicy, attempts: number, retryable: b
   return { kind: 'retry', delayMs: Math.round(full / 2 + (full / 2) * random) };
 }
 
-/** After a step ends without success (failed, denied, expired): go on, or stop the run. */
-export function continueAfter(policy: StepPolicy, outcome: 'failed' | 'denied' | 'expired', onTimeout: 'abort' | 'skip'): boolean {
-  if (outcome === 'expired') return onTimeout === 'skip';
-  return policy.onFailure === 'continue';
-}
+/** After a step failed or was denied: go on with the next step, or stop the run. */
+export const continueAfter = (policy: StepPolicy): boolean => policy.onFailure === 'continue';
 
 /** A finished run's status from its steps': any failure shows, even when the run went on. */
 export function finalRunStatus(statuses: readonly StepStatus[]): RunStatus {

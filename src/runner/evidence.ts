@@ -3,8 +3,6 @@ import { sha256 } from '../lib/canonical-json.js';
 import { redactSecrets } from '../lib/redact.js';
 import type { Capture } from './action.js';
 
-/** Evidence kept per step unless EVIDENCE_MAX_BYTES says otherwise. */
-export const DEFAULT_EVIDENCE_MAX_BYTES = 1024 * 1024;
 // A step output later steps read through templates; a bigger one is kept as evidence only.
 const OUTPUT_MAX_CHARS = 256 * 1024;
 

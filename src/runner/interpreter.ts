@@ -2,7 +2,7 @@ import type { Db, Queryable } from '../db/db.js';
 import { appendTimeline } from '../incidents/timeline.js';
 import { FIREBREAK_ACTOR, incidentRef, OPEN_STATUSES, type IncidentStatus } from '../incidents/types.js';
 import type { Clock } from '../lib/clock.js';
-import { parseDuration } from '../lib/duration.js';
+import { formatDuration, parseDuration } from '../lib/duration.js';
 import { describeError, FirebreakError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
@@ -143,7 +143,7 @@ export function createStepHandler(deps: InterpreterDeps): JobHandler {
       const timedOut = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           controller.abort();
-          reject(new ActionFailure(`step ${def.id} timed out after ${def.timeout ?? '5m'}`, { retryable: true }));
+          reject(new ActionFailure(`step ${def.id} timed out after ${formatDuration(timeoutMs)}`, { retryable: true }));
         }, timeoutMs);
       });
       const ctx = {
@@ -201,7 +201,7 @@ export function createStepHandler(deps: InterpreterDeps): JobHandler {
     await updateStep(tx, st.step.id, { status: 'failed', error: reason, finished: now });
     await appendTimeline(tx, [runEvent(st.run, now, 'step.failed', FIREBREAK_ACTOR,
       `Step ${def.id} of ${st.run.playbook} failed: ${reason}`, { step: def.id, ...evidence })]);
-    if (continueAfter(policyOf(def), 'failed', 'abort')) await advance(tx, st.run, now, FIREBREAK_ACTOR);
+    if (continueAfter(policyOf(def))) await advance(tx, st.run, now, FIREBREAK_ACTOR);
     else await stopRun(tx, st.run, 'failed', `step ${def.id} failed`, FIREBREAK_ACTOR, now);
   }
 }

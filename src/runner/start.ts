@@ -44,9 +44,11 @@ export async function startRun(
   return run.id;
 }
 
-async function firingAlerts(tx: Queryable, incidentId: number): Promise<PlaybookAlert[]> {
+/** The incident's alerts, oldest first: firing ones only, or firing ones before resolved ones. */
+async function incidentAlerts(tx: Queryable, incidentId: number, firingOnly: boolean): Promise<PlaybookAlert[]> {
   const { rows } = await tx.query<PlaybookAlert>(
-    `SELECT labels, annotations FROM alerts WHERE incident_id = $1 ORDER BY (status = 'firing') DESC, id LIMIT $2`,
+    `SELECT labels, annotations FROM alerts WHERE incident_id = $1 ${firingOnly ? "AND status = 'firing'" : ''}
+      ORDER BY (status = 'firing') DESC, id LIMIT $2`,
     [incidentId, ALERTS_READ],
   );
   return rows;
@@ -63,9 +65,7 @@ export function createMatchHandler(deps: { db: Db; clock: Clock; registry: Playb
       );
       const incident = rows[0];
       if (!incident) return;
-      const firing = (await tx.query<PlaybookAlert>(
-        `SELECT labels, annotations FROM alerts WHERE incident_id = $1 AND status = 'firing' ORDER BY id LIMIT $2`, [incident.id, ALERTS_READ],
-      )).rows;
+      const firing = await incidentAlerts(tx, incident.id, true);
       const at = deps.clock.now();
       for (const { playbook, alert } of selectPlaybooks(playbooks, firing)) {
         await startRun(tx, playbook, incident, alert, 'alert', 'alertmanager', at);
@@ -99,7 +99,7 @@ export async function runPlaybookByHand(
     if (!incident) outcome = { outcome: 'not_found' };
     else if (incident.status === 'resolved' || incident.status === 'closed') outcome = { outcome: 'closed', incident: incident.number, status: incident.status };
     else {
-      const alerts = await firingAlerts(tx, incident.id);
+      const alerts = await incidentAlerts(tx, incident.id, false);
       const alert = selectPlaybooks([playbook], alerts)[0]?.alert ?? alerts[0] ?? { labels: {}, annotations: {} };
       const runId = (await startRun(tx, playbook, incident, alert, 'manual', ctx.actor, ctx.at))!;
       outcome = { outcome: 'started', runId, incident: incident.number, playbook: name, steps: playbook.definition.steps.length };

@@ -2,9 +2,10 @@ import type { Queryable } from '../db/db.js';
 import { incidentRef } from '../incidents/types.js';
 import { canonicalJson, sha256 } from '../lib/canonical-json.js';
 import { parseDuration } from '../lib/duration.js';
-import { NOT_IDEMPOTENT_BY_DEFAULT, RENDERED_PARAMS, type ActionName } from '../playbooks/action-params.js';
+import { NOT_IDEMPOTENT_BY_DEFAULT } from '../playbooks/action-params.js';
 import type { Step } from '../playbooks/schema.js';
-import { renderParams, TemplateError, type TemplateContext } from '../playbooks/template.js';
+import { renderStepParams } from '../playbooks/render-step.js';
+import type { TemplateContext } from '../playbooks/template.js';
 import type { StepPolicy } from './decide.js';
 import { earlierSteps, type RunIncident, type RunRow, type StepRow } from './runs-sql.js';
 
@@ -35,17 +36,6 @@ export async function renderStep(
     },
     steps: Object.fromEntries((await earlierSteps(tx, run.id, step.position)).map((s) => [s.stepId, { output: s.output, status: s.status }])),
   };
-  let rendered: unknown;
-  try {
-    rendered = renderParams(def.with, ctx);
-  } catch (err) {
-    if (err instanceof TemplateError) return { ok: false, reason: `step ${def.id}: ${err.message}` };
-    throw err;
-  }
-  const checked = RENDERED_PARAMS[def.action as ActionName].safeParse(rendered);
-  if (!checked.success) {
-    const issue = checked.error.issues[0]!;
-    return { ok: false, reason: `step ${def.id}: with.${issue.path.join('.')} ${issue.message} once rendered` };
-  }
-  return { ok: true, params: checked.data as Record<string, unknown> };
+  const rendered = renderStepParams(def, ctx);
+  return rendered.ok ? rendered : { ok: false, reason: `step ${def.id}: ${rendered.reason}` };
 }

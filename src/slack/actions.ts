@@ -38,7 +38,8 @@ function approvalAnswer(o: ApprovalOutcome): ButtonAnswer {
     case 'approved': case 'denied': return {}; // the approval message itself changes
     case 'vote': return { ephemeral: `Your approval is counted: ${o.votes} of ${o.needed}.` };
     case 'refused': return { ephemeral: `:no_entry: Not allowed: ${o.reason}.` };
-    case 'already': return { ephemeral: o.status === 'your approval is counted' ? 'You already approved this step.' : `This step was already ${o.status}${o.by ? ` by ${mention(o.by)}` : ''}: nothing changed.` };
+    case 'voted_before': return { ephemeral: 'You already approved this step: your approval is counted once.' };
+    case 'already': return { ephemeral: `This step was already ${o.status}${o.by ? ` by ${mention(o.by)}` : ''}: nothing changed.` };
     case 'expired': return { ephemeral: ':hourglass: This approval has expired: nothing was run.' };
     case 'not_found': return { ephemeral: ':warning: This approval no longer exists.' };
   }

@@ -9,6 +9,8 @@ import { FakeSlack } from '../support/fake-slack.js';
 import { alertBody, playbookDir } from '../support/playbooks.js';
 import { blockActionBody, postSlack, slashCommandBody } from '../support/slack-requests.js';
 import { timeline } from '../support/state.js';
+import { enqueueJob } from '../../src/runner/queue.js';
+import { stepJob } from '../../src/runner/jobs.js';
 import { postgresRunCoordinator } from '../../src/scheduler/scheduler.js';
 import { eventually } from '../support/wait.js';
 
@@ -84,6 +86,14 @@ steps:
     action: exec
     with: { argv: [env] }
 `,
+  'pair.yml': `name: pair
+match: ['alertname="PairTest"']
+steps:
+  - id: act
+    action: http
+    approval: { approvers: [U0ALICE, U0BOB, U0CAROL], min_approvals: 2 }
+    with: { method: POST, url: "${deploy}act" }
+`,
   'broken.yml': 'name: broken\nmatch: [\'alertname="X"\']\nsteps:\n  - id: a\n    action: telnet\n',
 });
 
@@ -146,7 +156,7 @@ for (const backend of backends()) {
     test('a broken file is skipped with an error and a metric; the others load', async () => {
       assert.ok(app.logs.lines().some((l) => String(l.msg).includes('playbook refused') && String(l.msg).includes('broken.yml:5: steps[0].action')));
       assert.equal(await metricValue(app, 'firebreak_playbook_load_errors', {}), 1);
-      assert.equal(await metricValue(app, 'firebreak_playbooks_loaded', {}), 6);
+      assert.equal(await metricValue(app, 'firebreak_playbooks_loaded', {}), 7);
     });
 
     test('a matching alert runs the playbook: evidence, argv kept whole, approval, one run per incident', async () => {
@@ -287,6 +297,45 @@ for (const backend of backends()) {
       const [one, two] = [postgresRunCoordinator(db()), postgresRunCoordinator(db())];
       const key = `approvals.expire:${new Date().toISOString()}`;
       assert.deepEqual(await Promise.all([one.shouldRun(key), two.shouldRun(key), one.shouldRun(key)]).then((r) => r.filter(Boolean).length), 1);
+    });
+
+    test('min_approvals: each approver counts once, and the step runs at the second', async () => {
+      await app.postWebhook(alertBody({ alertname: 'PairTest' }));
+      const inc = await incidentOf('PairTest');
+      const id = await approvalId(inc.id);
+      const before = deploy.to('/act').length;
+      await click('incident_approve', id, 'U0ALICE');
+      await slack.waitFor('1 of 2', () => slack.responses.find((r) => /counted: 1 of 2/.test(String(r.body.text))));
+      await click('incident_approve', id, 'U0ALICE');
+      await slack.waitFor('told once is enough', () => slack.responses.find((r) => /already approved this step/.test(String(r.body.text))));
+      assert.equal(await stepStatus(inc.id, 'act'), 'waiting_approval');
+      await click('incident_approve', id, 'U0BOB');
+      await eventually('ran', async () => (await stepStatus(inc.id, 'act')) === 'succeeded');
+      assert.equal(deploy.to('/act').length, before + 1);
+      assert.equal((await timeline(db(), inc.number)).filter((e) => e.kind === 'approval.vote').length, 1);
+    });
+
+    test('an interrupted step that is not idempotent waits for Retry in Slack, then runs once', async () => {
+      await app.postWebhook(alertBody({ alertname: 'GateTest', run: 'interrupted' }));
+      const inc = await eventually('GateTest incident', async () => (await db().query<{ id: number }>(
+        `SELECT incident_id AS id FROM alerts WHERE labels->>'run' = 'interrupted'`)).rows[0]);
+      const id = await approvalId(inc.id);
+      // As a crash leaves it: approved, marked running, its job claimed again after the lease ran out.
+      const { rows } = await db().query<{ id: number }>(`SELECT id FROM step_runs WHERE incident_id = $1 AND step_id = 'act'`, [inc.id]);
+      await db().query(`UPDATE approvals SET status = 'approved' WHERE id = $1`, [id]);
+      await db().query(`UPDATE step_runs SET status = 'running', attempts = 1 WHERE id = $1`, [rows[0]!.id]);
+      const before = deploy.to('/act').length;
+      await enqueueJob(db(), stepJob(inc.id, rows[0]!.id));
+      await eventually('needs attention', async () => (await stepStatus(inc.id, 'act')) === 'needs_attention');
+      const message = await slack.waitFor('the Retry / Skip / Abort message', () => slack.ok('chat.postMessage').find((c) => JSON.stringify(c.args.blocks ?? '').includes(`attention_${rows[0]!.id}`)));
+      assert.match(JSON.stringify(message.args.blocks), /incident_step_retry.*incident_step_skip.*incident_step_abort/);
+      assert.equal(deploy.to('/act').length, before, 'not re-run by itself');
+      await click('incident_step_retry', rows[0]!.id, 'U0ALICE');
+      await eventually('retried and finished', async () => (await stepStatus(inc.id, 'after')) === 'succeeded');
+      assert.equal(deploy.to('/act').length, before + 1);
+      await slack.waitFor('the message is replaced', () => slack.responses.find((r) => r.body.replace_original === true && /runs it again/.test(String(r.body.text))));
+      await click('incident_step_abort', rows[0]!.id, 'U0BOB');
+      await slack.waitFor('a second choice changes nothing', () => slack.responses.find((r) => /already succeeded: nothing changed/.test(String(r.body.text))));
     });
 
     test('/incident playbooks, run and steps', async () => {
