@@ -1,15 +1,24 @@
+import { randomUUID } from 'node:crypto';
+import type { Agent } from 'node:https';
 import { createActions } from './actions/index.js';
+import type { PageFn } from './actions/pagerduty-trigger.js';
 import type { Config } from './config/config.js';
 import type { Db } from './db/db.js';
 import { migrate, pendingMigrations } from './db/migrate.js';
 import { describeDatabase, openDatabase } from './db/open.js';
 import { startHttpServer } from './http/server.js';
+import { createPagerDutyWebhookHandler } from './http/pagerduty-webhook.js';
 import { createWebhookHandler } from './http/webhook.js';
-import { JOB_INCIDENT_CARD, JOB_INCIDENT_COMMANDER, JOB_INCIDENT_OPENED } from './incidents/jobs.js';
+import { JOB_INCIDENT_CARD, JOB_INCIDENT_COMMANDER, JOB_INCIDENT_OPENED, JOB_PAGER_SYNC } from './incidents/jobs.js';
+import { pageIncident } from './incidents/pages-sql.js';
+import { FIREBREAK_ACTOR } from './incidents/types.js';
 import { countOpenIncidentsBySeverity } from './incidents/queries.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
+import { createPagerDutyClient } from './pagerduty/client.js';
+import { createOnCallLookup } from './pagerduty/oncall.js';
+import { createPagerJobs } from './pagerduty/sync.js';
 import { createPlaybookRegistry } from './playbooks/registry.js';
 import { expireApprovals } from './runner/approvals.js';
 import { createRunnerJobs } from './runner/handlers.js';
@@ -42,6 +51,8 @@ export interface FirebreakDeps {
   worker?: Pick<WorkerOptions, 'pollMs' | 'backoffBaseMs'>;
   /** Seconds field first (node-cron); tests sweep expired approvals every second. */
   approvalSweep?: string;
+  /** Trusts a test server's certificate for PagerDuty's Events API (https only). */
+  pagerAgent?: Agent;
 }
 
 /** The composition root: wires config, database, metrics, Slack, the runner, the scheduler and the HTTP server. */
@@ -68,20 +79,34 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     };
 
     const registry = await createPlaybookRegistry(config.playbooks.dir, logger, metrics);
+    const pd = config.pagerduty;
+    const pager = pd && createPagerDutyClient({ config: pd, metrics, agent: deps.pagerAgent });
+    const pagerServices = pd && pd.services.size ? [...pd.services.keys()] : undefined;
+    const page: PageFn | undefined = pagerServices && ((incidentId, service) => pageIncident(db, { id: incidentId }, service, pagerServices, {
+      actor: FIREBREAK_ACTOR, at: clock.now(), requestKey: `playbook-page:${randomUUID()}`, reason: 'a playbook step',
+    }));
+    const onCall = pd?.apiToken && pager ? createOnCallLookup({ db, pager, config: pd, clock }) : undefined;
     const slackApi = config.slack && createSlackApi(config.slack, logger, metrics);
-    const directory = slackApi ? createSlackDirectory(slackApi, clock) : undefined;
+    const directory = slackApi ? createSlackDirectory(slackApi, clock, onCall) : undefined;
     const p = config.playbooks;
     const actions = createActions({
       fetch: deps.fetch ?? fetch, clock, execAllowlist: p.execAllowlist, execPath: p.execPath, httpAllowedHosts: p.httpAllowedHosts,
       prometheusUrl: p.prometheusUrl, alertmanagerUrl: p.alertmanagerUrl,
       chat: slackApi ? createSlackChat(slackApi, db, config.slack!.incidentChannel) : undefined,
+      page,
       // One byte over the evidence cap, so that a cut is known and recorded.
       captureBytes: p.evidenceMaxBytes + 1,
     });
-    let handlers: Record<string, JobHandler> = createRunnerJobs({ db, clock, logger, metrics, registry, actions, evidenceMaxBytes: p.evidenceMaxBytes });
+    const nothing: JobHandler = async () => {};
+    let handlers: Record<string, JobHandler> = {
+      ...createRunnerJobs({ db, clock, logger, metrics, registry, actions, evidenceMaxBytes: p.evidenceMaxBytes }),
+      // With PagerDuty off there is nothing to sync: the jobs complete at once rather than pile up.
+      ...(pd && pager && pagerServices ? createPagerJobs({ db, clock, logger, pager, config: pd }) : { [JOB_PAGER_SYNC]: nothing }),
+    };
+    if (pd) logger.info({ services: pagerServices ?? [], eventsHost: pd.eventsHost, minSeverity: pd.minSeverity, onCall: Boolean(onCall) }, 'PagerDuty is on');
 
     let slackApp: SlackApp | undefined;
-    const commandDeps = { db, clock, logger, metrics, registry, directory };
+    const commandDeps = { db, clock, logger, metrics, registry, directory, pagerServices };
     if (config.slack && slackApi) {
       slackApp = createSlackApp(config.slack, commandDeps);
       handlers = {
@@ -92,7 +117,6 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       logger.info({ mode: slackApp.mode, channel: config.slack.incidentChannel, createChannels: config.slack.createChannels }, 'Slack is on');
     } else {
       // Nothing to show incidents on: their jobs complete at once rather than pile up.
-      const nothing: JobHandler = async () => {};
       for (const kind of [JOB_INCIDENT_OPENED, JOB_INCIDENT_CARD, JOB_INCIDENT_COMMANDER, JOB_CARD_POSTED, ...CHAT_JOB_KINDS]) handlers[kind] = nothing;
       logger.info('Slack is off (SLACK_BOT_TOKEN unset): incidents are recorded but not posted');
       const gated = registry.current().filter((pb) => pb.definition.steps.some((s) => s.approval)).map((pb) => pb.definition.name);
@@ -103,7 +127,8 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       { name: 'approvals.expire', schedule: deps.approvalSweep ?? '*/5 * * * * *', run: async () => void (await expireApprovals(db, clock.now(), metrics)) },
       { name: 'housekeeping', schedule: '0 17 * * * *', run: async () => void (await pruneOldRows(db)) },
     ]);
-    const http = await startHttpServer({ logger, metrics, webhook, checkReady, slackEvents: slackApp?.events }, config.port, config.host);
+    const pagerDutyWebhook = pd?.webhookSecrets.length ? createPagerDutyWebhookHandler({ db, clock, logger, secrets: pd.webhookSecrets }) : undefined;
+    const http = await startHttpServer({ logger, metrics, webhook, checkReady, slackEvents: slackApp?.events, pagerDutyWebhook }, config.port, config.host);
     slackApp?.start();
     logger.info({ url: http.url }, 'firebreak is listening');
 

@@ -5,6 +5,7 @@ import type { ChatPort } from '../runner/ports.js';
 import { createSilenceAction } from './alertmanager-silence.js';
 import { createExecAction } from './exec.js';
 import { createHttpAction } from './http.js';
+import { createPagerDutyTriggerAction, type PageFn } from './pagerduty-trigger.js';
 import { createPrometheusQueryAction, createPrometheusRangeAction } from './prometheus.js';
 import { createSlackMessageAction } from './slack-message.js';
 import { createWaitAction } from './wait.js';
@@ -19,6 +20,8 @@ export interface ActionDeps {
   prometheusUrl: string | undefined;
   alertmanagerUrl: string | undefined;
   chat: ChatPort | undefined;
+  /** Undefined when PagerDuty is off. */
+  page: PageFn | undefined;
   /** Bytes an action keeps of a response or of each output stream. */
   captureBytes: number;
 }
@@ -32,6 +35,7 @@ export function createActions(deps: ActionDeps): Record<ActionName, Action> {
     'prometheus.query_range': createPrometheusRangeAction({ fetch: deps.fetch, baseUrl: deps.prometheusUrl, clock: deps.clock }),
     'alertmanager.silence': createSilenceAction({ fetch: deps.fetch, baseUrl: deps.alertmanagerUrl, clock: deps.clock }),
     'slack.message': createSlackMessageAction({ chat: deps.chat }),
+    'pagerduty.trigger': createPagerDutyTriggerAction({ page: deps.page }),
     wait: createWaitAction(),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_PAGER_SERVICE } from '../incidents/paging.js';
 import { ErrorCode, FirebreakError } from '../lib/errors.js';
 
 /** Where the data lives: a Postgres server, or the embedded PGlite directory. */
@@ -18,7 +19,32 @@ export interface Config {
   readonly playbooks: PlaybooksConfig;
   /** A running job's lease; a job whose process died is taken over after at most this long. */
   readonly jobLeaseMs: number;
+  /** Undefined when PagerDuty is off (no routing key, service or API token). */
+  readonly pagerduty: PagerDutyConfig | undefined;
 }
+
+/** A PagerDuty service firebreak pages: its Events API v2 routing key and the escalation policy whose on-call it shows. */
+export interface PagerDutyService {
+  readonly routingKey: string;
+  readonly escalationPolicy: string | undefined;
+}
+
+/** How firebreak reaches PagerDuty. */
+export interface PagerDutyConfig {
+  /** By name (PAGERDUTY_SERVICES); `default` is PAGERDUTY_ROUTING_KEY with PAGERDUTY_ESCALATION_POLICY. */
+  readonly services: ReadonlyMap<string, PagerDutyService>;
+  /** REST API token for on-call lookups; undefined → no lookups. */
+  readonly apiToken: string | undefined;
+  /** Events API v2 host (https only): events.pagerduty.com, or events.eu.pagerduty.com. */
+  readonly eventsHost: string;
+  /** REST API base URL, ending in a slash. */
+  readonly apiUrl: string;
+  /** Incidents at this severity or worse page by themselves. */
+  readonly minSeverity: 'sev1' | 'sev2' | 'sev3' | 'sev4';
+  /** v3 webhook signing secret(s); undefined → POST /webhooks/pagerduty answers 404. */
+  readonly webhookSecrets: readonly string[];
+}
+
 
 /** What playbook steps may reach, and where playbooks are. */
 export interface PlaybooksConfig {
@@ -65,6 +91,9 @@ const list = (item: RegExp, what: string) =>
     error: `must be ${what}`,
   });
 
+// Events API v2 integration keys are 32 characters of letters and digits.
+const ROUTING_KEY = /^[A-Za-z0-9]{32}$/;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const envSchema = z.object({
@@ -102,7 +131,21 @@ const envSchema = z.object({
   // 2 s floor: the lease is renewed every third of it, so shorter would be mostly renewals.
   JOB_LEASE_SECONDS: optional(integer(2, 3600)),
   PATH: optional(z.string()),
+  PAGERDUTY_ROUTING_KEY: optional(z.string().regex(ROUTING_KEY, { error: 'must be an Events API v2 integration key (32 letters and digits)' })),
+  PAGERDUTY_SERVICES: optional(
+    list(new RegExp(`^[a-z0-9][a-z0-9_-]{0,62}=${ROUTING_KEY.source.slice(1, -1)}(/P[A-Z0-9]{2,})?$`), 'name=routing_key or name=routing_key/ESCALATION_POLICY_ID items, separated by commas'),
+  ),
+  PAGERDUTY_API_TOKEN: optional(z.string().regex(/^[\x21-\x7e]{8,}$/, { error: 'must be a REST API token (printable, no spaces)' })),
+  PAGERDUTY_EVENTS_HOST: optional(z.string().regex(/^[a-z0-9.-]+(:\d{1,5})?$/i, { error: 'must be a host name (and port), without https://' })),
+  PAGERDUTY_API_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+  PAGERDUTY_ESCALATION_POLICY: optional(z.string().regex(/^P[A-Z0-9]{2,}$/, { error: 'must be an escalation policy id (P…)' })),
+  PAGERDUTY_MIN_SEVERITY: optional(z.enum(['sev1', 'sev2', 'sev3', 'sev4'], { error: 'must be sev1, sev2, sev3 or sev4' })),
+  PAGERDUTY_WEBHOOK_SECRET: optional(list(/^[\x21-\x2b\x2d-\x7e]{8,}$/, 'webhook signing secrets (8+ printable characters), separated by commas')),
 }).superRefine((e, ctx) => {
+  if (e.PAGERDUTY_SERVICES?.some((s) => s.startsWith(`${DEFAULT_PAGER_SERVICE}=`))) {
+    ctx.addIssue({ code: 'custom', path: ['PAGERDUTY_SERVICES'], message: `must not name "${DEFAULT_PAGER_SERVICE}": set PAGERDUTY_ROUTING_KEY for it` });
+  }
+
   const slackVars = ['SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_INCIDENT_CHANNEL'] as const;
   if (!e.SLACK_BOT_TOKEN) {
     for (const name of slackVars) {
@@ -123,6 +166,7 @@ const envSchema = z.object({
 /** Variables whose values must never be echoed back in an error message. */
 const SECRET_VARIABLES = new Set([
   'DATABASE_URL', 'ALERTMANAGER_WEBHOOK_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN',
+  'PAGERDUTY_ROUTING_KEY', 'PAGERDUTY_SERVICES', 'PAGERDUTY_API_TOKEN', 'PAGERDUTY_WEBHOOK_SECRET',
 ]);
 
 /**
@@ -172,6 +216,28 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       evidenceMaxBytes: e.EVIDENCE_MAX_BYTES ?? 1024 * 1024,
     }),
     jobLeaseMs: (e.JOB_LEASE_SECONDS ?? 30) * 1000,
+    pagerduty: pagerDutyConfig(e),
+  });
+}
+
+function pagerDutyConfig(e: z.output<typeof envSchema>): PagerDutyConfig | undefined {
+  const services = new Map<string, PagerDutyService>();
+  if (e.PAGERDUTY_ROUTING_KEY) {
+    services.set(DEFAULT_PAGER_SERVICE, Object.freeze({ routingKey: e.PAGERDUTY_ROUTING_KEY, escalationPolicy: e.PAGERDUTY_ESCALATION_POLICY }));
+  }
+  for (const item of e.PAGERDUTY_SERVICES ?? []) {
+    const [name, rest] = item.split('=') as [string, string];
+    const [routingKey, escalationPolicy] = rest.split('/') as [string, string | undefined];
+    services.set(name, Object.freeze({ routingKey, escalationPolicy: escalationPolicy ?? e.PAGERDUTY_ESCALATION_POLICY }));
+  }
+  if (!services.size && !e.PAGERDUTY_API_TOKEN) return undefined;
+  return Object.freeze({
+    services,
+    apiToken: e.PAGERDUTY_API_TOKEN,
+    eventsHost: e.PAGERDUTY_EVENTS_HOST ?? 'events.pagerduty.com',
+    apiUrl: (e.PAGERDUTY_API_URL ?? 'https://api.pagerduty.com/').replace(/\/?$/, '/'),
+    minSeverity: e.PAGERDUTY_MIN_SEVERITY ?? 'sev2',
+    webhookSecrets: Object.freeze(e.PAGERDUTY_WEBHOOK_SECRET ?? []),
   });
 }
 

@@ -14,6 +14,8 @@ export interface HttpDeps {
   webhook: Handler;
   /** Slack's requests (HTTP mode); undefined when Slack is off or in Socket Mode. */
   slackEvents?: Handler;
+  /** PagerDuty's v3 webhooks; undefined when PAGERDUTY_WEBHOOK_SECRET is unset. */
+  pagerDutyWebhook?: Handler;
   /** Resolves when the database is reachable and migrated; throws with the reason otherwise. */
   checkReady: () => Promise<void>;
 }
@@ -32,6 +34,8 @@ export async function startHttpServer(deps: HttpDeps, port: number, host: string
     'POST /webhooks/alertmanager': deps.webhook,
     'POST /slack/events': deps.slackEvents ?? (async (_req, res) =>
       sendJson(res, 404, { error: 'slack_off', message: 'Slack is not set up over HTTP here (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET unset, or Socket Mode)' })),
+    'POST /webhooks/pagerduty': deps.pagerDutyWebhook ?? (async (_req, res) =>
+      sendJson(res, 404, { error: 'pagerduty_webhooks_off', message: 'PagerDuty webhooks are not set up here (PAGERDUTY_WEBHOOK_SECRET unset)' })),
     'GET /healthz': async (_req, res) => sendJson(res, 200, { status: 'ok' }),
     'GET /readyz': async (_req, res) => {
       if (stopping) return sendJson(res, 503, { status: 'stopping' });

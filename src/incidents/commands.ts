@@ -1,7 +1,7 @@
 import type { Db, Queryable } from '../db/db.js';
 import { enqueueJob } from '../runner/queue.js';
 import { setIncidentStatus } from './incidents-sql.js';
-import { cardJob, commanderJob, openedJob, resolvedJob } from './jobs.js';
+import { cardJob, commanderJob, openingJobs, pagerJob, postmortemJob } from './jobs.js';
 import { decideStatusAction, type StatusAction } from './lifecycle.js';
 import { targetCondition } from './queries.js';
 import { claimRequest, saveResponse } from './requests.js';
@@ -73,7 +73,6 @@ async function applyChange(tx: Queryable, target: IncidentTarget, change: Incide
       if (decision.kind === 'refused') return { outcome: 'refused', incident: previous, reason: `${ref} cannot be changed: ${decision.reason}` };
       if (decision.kind === 'move') {
         await setIncidentStatus(tx, previous.id, decision.to, ctx.at);
-        if (decision.to === 'resolved') await enqueueJob(tx, resolvedJob(previous.id));
         incident = { ...previous, status: decision.to };
         entry = event('incident.status_changed', `${ref} ${decision.to} by ${ctx.actor}`, { from: previous.status, to: decision.to });
       }
@@ -103,6 +102,7 @@ async function applyChange(tx: Queryable, target: IncidentTarget, change: Incide
   await appendTimeline(tx, [entry]);
   await enqueueJob(tx, cardJob(previous.id));
   if (change.kind === 'commander') await enqueueJob(tx, commanderJob(previous.id, change.user));
+  if (change.kind === 'severity') await enqueueJob(tx, pagerJob(previous.id)); // a raised severity may page
   return { outcome: 'changed', incident, previous };
 }
 
@@ -128,9 +128,20 @@ export async function declareIncident(db: Db, d: Declaration, ctx: RequestContex
       summary: `${incidentRef(created.number)} declared by ${ctx.actor}: ${d.title} (${d.severity})`,
       data: { declared: true, title: d.title, severity: d.severity },
     }]);
-    await enqueueJob(tx, openedJob(created.id));
+    for (const job of openingJobs(created.id)) await enqueueJob(tx, job);
     await saveResponse(tx, ctx.requestKey, created);
     return created;
   });
 }
 
+
+/** Queues a (re)draft of the target incident's postmortem; its number, or null when there is no such incident. */
+export async function requestPostmortem(db: Db, target: IncidentTarget, actor: string): Promise<number | null> {
+  return db.transaction(async (tx) => {
+    const [where, param] = targetCondition(target, 1);
+    const { rows } = await tx.query<{ id: number; number: number }>(`SELECT i.id, i.number FROM incidents i WHERE ${where}`, [param]);
+    if (!rows[0]) return null;
+    await enqueueJob(tx, postmortemJob(rows[0].id, actor));
+    return rows[0].number;
+  });
+}

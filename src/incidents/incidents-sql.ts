@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { AdvisoryLock, Queryable } from '../db/db.js';
-import { OPEN_STATUSES_SQL as OPEN, type IncidentStatus, type Severity } from './types.js';
+import { enqueueJob } from '../runner/queue.js';
+import { postmortemJob, resolvedJob } from './jobs.js';
+import { followStatusInPages } from './pages-sql.js';
+import { FIREBREAK_ACTOR, OPEN_STATUSES_SQL as OPEN, type IncidentStatus, type Severity } from './types.js';
 
 // Namespace of the per-group advisory locks.
 const GROUP_LOCK_NAMESPACE = 4242;
@@ -72,12 +75,17 @@ const STATUS_TIMESTAMP: Partial<Record<IncidentStatus, string>> = {
   closed: 'closed_at',
 };
 
-/** Moves the incident to `status`, stamping that status's time once. */
+/**
+ * Moves the incident to `status`, stamping that status's time once; its pages follow, and a resolved
+ * incident has its waiting steps cancelled and its postmortem drafted.
+ */
 export async function setIncidentStatus(tx: Queryable, id: number, status: IncidentStatus, at: Date): Promise<void> {
   const column = STATUS_TIMESTAMP[status];
-  if (!column) {
-    await tx.query('UPDATE incidents SET status = $2 WHERE id = $1', [id, status]);
-    return;
+  if (!column) await tx.query('UPDATE incidents SET status = $2 WHERE id = $1', [id, status]);
+  else await tx.query(`UPDATE incidents SET status = $2, ${column} = COALESCE(${column}, $3) WHERE id = $1`, [id, status, at]);
+  await followStatusInPages(tx, id, status);
+  if (status === 'resolved') {
+    await enqueueJob(tx, resolvedJob(id));
+    await enqueueJob(tx, postmortemJob(id, FIREBREAK_ACTOR));
   }
-  await tx.query(`UPDATE incidents SET status = $2, ${column} = COALESCE(${column}, $3) WHERE id = $1`, [id, status, at]);
 }

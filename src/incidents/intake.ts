@@ -8,7 +8,7 @@ import { readGroupState, writeIntake } from './intake-sql.js';
 import { onAllAlertsResolved } from './lifecycle.js';
 import { describeAlert, incidentTitle, planIntake, summarizeBatch, TARGET, type AlertOutcome, type AlertStep } from './plan.js';
 import { severityFromLabel, worstSeverity } from './severity.js';
-import { matchJob, openedJob, resolvedJob } from './jobs.js';
+import { matchJob, openingJobs } from './jobs.js';
 import { appendTimeline } from './timeline.js';
 import { incidentRef, type TimelineEntry } from './types.js';
 
@@ -58,7 +58,7 @@ export async function ingestNotification(db: Db, n: Notification, at: Date, opti
           (previous ? `; the group fired again after ${incidentRef(previous.number)}` : ''),
         data: { groupKey: n.groupKey, severity, title, previousIncident: previous?.number ?? null },
       });
-      await enqueueJob(tx, openedJob(target.id));
+      for (const job of openingJobs(target.id)) await enqueueJob(tx, job);
     }
 
     const targetId = target?.id ?? null;
@@ -85,7 +85,6 @@ export async function ingestNotification(db: Db, n: Notification, at: Date, opti
       resolutionEvents.push({ incidentId: inc.id, at, kind: 'alerts.all_resolved', actor: ALERTMANAGER_ACTOR, summary: `All alerts of ${ref} resolved` });
       if (onAllAlertsResolved(inc.status) === 'resolve') {
         await setIncidentStatus(tx, inc.id, 'resolved', at);
-        await enqueueJob(tx, resolvedJob(inc.id));
         resolved.push(inc.number);
         resolutionEvents.push({
           incidentId: inc.id, at, kind: 'incident.status_changed', actor: ALERTMANAGER_ACTOR,

@@ -14,6 +14,9 @@ export const openedJob = (incidentId: number): NewJob => ({
   kind: JOB_INCIDENT_OPENED, incidentId, uniqueKey: `${JOB_INCIDENT_OPENED}:${incidentId}`, payload: { incidentId },
 });
 
+/** The jobs a new incident starts with: where it is shown, and whether it pages. */
+export const openingJobs = (incidentId: number): NewJob[] => [openedJob(incidentId), pagerJob(incidentId)];
+
 export const cardJob = (incidentId: number): NewJob => ({
   kind: JOB_INCIDENT_CARD, incidentId, uniqueKey: `${JOB_INCIDENT_CARD}:${incidentId}`,
 });
@@ -40,4 +43,21 @@ export const JOB_INCIDENT_RESOLVED = 'incident.resolved';
 
 export const resolvedJob = (incidentId: number): NewJob => ({
   kind: JOB_INCIDENT_RESOLVED, incidentId, uniqueKey: `${JOB_INCIDENT_RESOLVED}:${incidentId}`,
+});
+
+/**
+ * Bring PagerDuty in line with the incident: page it if its severity says so, and send the
+ * acknowledge or resolve its pages have not yet sent. Coalesced per incident.
+ */
+export const JOB_PAGER_SYNC = 'pagerduty.sync';
+
+export const pagerJob = (incidentId: number): NewJob => ({
+  kind: JOB_PAGER_SYNC, incidentId, uniqueKey: `${JOB_PAGER_SYNC}:${incidentId}`,
+});
+
+/** Draft (or redraft) the incident's postmortem; `requestedBy` is who asked, or firebreak on resolve. */
+export const JOB_POSTMORTEM_DRAFT = 'postmortem.draft';
+
+export const postmortemJob = (incidentId: number, requestedBy: string): NewJob => ({
+  kind: JOB_POSTMORTEM_DRAFT, incidentId, uniqueKey: `${JOB_POSTMORTEM_DRAFT}:${incidentId}`, payload: { requestedBy },
 });

@@ -48,7 +48,11 @@ export type TimelineKind =
   | 'approval.approved'
   | 'approval.denied'
   | 'approval.expired'
-  | 'approval.refused';
+  | 'approval.refused'
+  | 'pagerduty.requested'
+  | 'pagerduty.sent'
+  | 'pagerduty.rejected'
+  | 'postmortem.drafted';
 
 /** One event to append to an incident's timeline. */
 export interface TimelineEntry {

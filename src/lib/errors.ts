@@ -10,6 +10,7 @@ export enum ErrorCode {
   IncidentNotFound = 'INCIDENT_NOT_FOUND',
   InvalidTransition = 'INVALID_TRANSITION',
   StepFailed = 'STEP_FAILED',
+  PagerDutyUnavailable = 'PAGERDUTY_UNAVAILABLE',
 }
 
 /** A coded error: `retryable` says whether doing the same thing later may succeed. */

@@ -16,6 +16,8 @@ export interface Metrics {
   approvals: Counter<'outcome'>;
   playbooksLoaded: Gauge;
   playbookProblems: Gauge;
+  pagerCalls: Counter<'call' | 'outcome'>;
+  postmortems: Counter<'outcome'>;
 }
 
 export function createMetrics(openIncidents: OpenIncidentsReader): Metrics {
@@ -61,6 +63,15 @@ export function createMetrics(openIncidents: OpenIncidentsReader): Metrics {
     playbookProblems: new Gauge({
       name: 'firebreak_playbook_load_errors', help: 'Problems found in playbook files at the last (re)load; those files are not in use.',
       registers: [registry],
+    }),
+    pagerCalls: new Counter({
+      name: 'firebreak_pagerduty_calls_total',
+      help: 'PagerDuty calls by call (trigger, acknowledge, resolve, oncalls) and outcome (ok, rejected, rate_limited, http_error, network_error).',
+      labelNames: ['call', 'outcome'], registers: [registry],
+    }),
+    postmortems: new Counter({
+      name: 'firebreak_postmortems_total', help: 'Postmortem drafts by outcome (drafted, charts_failed, failed).',
+      labelNames: ['outcome'], registers: [registry],
     }),
   };
   new Gauge({

@@ -6,7 +6,7 @@ import { DURATION_PATTERN } from '../lib/duration.js';
  * only known when the step runs; once rendered, the strict form must hold. Both come from one
  * definition, so they cannot drift apart.
  */
-export const ACTION_NAMES = ['http', 'exec', 'prometheus.query', 'prometheus.query_range', 'alertmanager.silence', 'slack.message', 'wait'] as const;
+export const ACTION_NAMES = ['http', 'exec', 'prometheus.query', 'prometheus.query_range', 'alertmanager.silence', 'slack.message', 'pagerduty.trigger', 'wait'] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 
 /** Actions whose steps are not re-run after a crash unless the step says `idempotent: true`. */
@@ -62,6 +62,10 @@ export function paramSchemas(mode: Mode) {
     }).strict(),
     'slack.message': z.object({
       text: z.string().min(1).max(3000).describe('Posted in the incident\'s thread (escaped: no mentions or links from templates).'),
+    }).strict(),
+    'pagerduty.trigger': z.object({
+      service: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { error: 'must be a PAGERDUTY_SERVICES name or default' }).optional()
+        .describe('The PagerDuty service to page; by default the incident\'s own (its service label, else default).'),
     }).strict(),
     wait: z.object({
       duration: duration(mode, 'How long to wait before the next step.'),

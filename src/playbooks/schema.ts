@@ -6,13 +6,13 @@ import { ACTION_NAMES, WRITTEN_PARAMS } from './action-params.js';
 const duration = (description: string) =>
   z.string().regex(DURATION_PATTERN, { error: 'must be a duration like 30s, 15m or 2h' }).describe(description);
 
-/** Slack user ids (U…/W…), user group handles (@sre-leads), or the incident's commander. */
-export const APPROVER_PATTERN = /^(?:[UW][A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]*|commander)$/;
+/** Slack user ids (U…/W…), user group handles (@sre-leads), the incident's commander, or whoever is on call in PagerDuty. */
+export const APPROVER_PATTERN = /^(?:[UW][A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]*|commander|oncall)$/;
 
 const approval = z.object({
   approvers: z.array(z.string().regex(APPROVER_PATTERN, {
-    error: 'must be a Slack user id (U012ABCDEF), a user group handle (@sre-leads) or commander',
-  })).min(1).describe('Who may approve: Slack user ids, @usergroup handles, or commander (the incident\'s commander when clicked).'),
+    error: 'must be a Slack user id (U012ABCDEF), a user group handle (@sre-leads), commander or oncall',
+  })).min(1).describe('Who may approve: Slack user ids, @usergroup handles, commander (the incident\'s commander when clicked), or oncall (who PagerDuty has on call for the incident\'s service, matched to Slack by email).'),
   min_approvals: z.number().int().min(1).max(10).default(1).describe('Distinct approvers needed.'),
   distinct_from_requester: z.boolean().default(false)
     .describe('The person who started the playbook (/incident run) may not approve its steps.'),

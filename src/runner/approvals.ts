@@ -51,7 +51,9 @@ async function lockApproval(tx: Queryable, id: number) {
  */
 export async function decideApproval(db: Db, deps: { directory: Directory | undefined; metrics: Metrics }, click: ApprovalClick): Promise<ApprovalOutcome> {
   // Group membership is read from Slack before the transaction (no network call holds a lock).
-  const { rows: found } = await db.query<{ policy: ApprovalPolicy }>('SELECT policy FROM approvals WHERE id = $1', [click.approvalId]);
+  const { rows: found } = await db.query<{ policy: ApprovalPolicy; incidentId: number }>(
+    'SELECT policy, incident_id AS "incidentId" FROM approvals WHERE id = $1', [click.approvalId],
+  );
   if (!found[0]) return { outcome: 'not_found' };
   const groups = new Map<string, readonly string[]>();
   const unreadable: string[] = [];
@@ -62,11 +64,19 @@ export async function decideApproval(db: Db, deps: { directory: Directory | unde
       unreadable.push(`@${handle} (${describeError(err)})`);
     }
   }
+  let onCall: readonly string[] = [];
+  if (found[0].policy.approvers.includes('oncall')) {
+    try {
+      onCall = deps.directory ? await deps.directory.onCall(found[0].incidentId) : [];
+    } catch (err) {
+      unreadable.push(`on-call (${describeError(err)})`);
+    }
+  }
 
   const outcome = await db.transaction(async (tx): Promise<ApprovalOutcome> => {
     const before = await claimRequest<ApprovalOutcome>(tx, click.requestKey);
     if (before) return before;
-    const result = await decide(tx, click, groups, unreadable);
+    const result = await decide(tx, click, { groups, onCall }, unreadable);
     await saveResponse(tx, click.requestKey, result);
     return result;
   });
@@ -74,7 +84,9 @@ export async function decideApproval(db: Db, deps: { directory: Directory | unde
   return outcome;
 }
 
-async function decide(tx: Queryable, click: ApprovalClick, groups: Map<string, readonly string[]>, unreadable: string[]): Promise<ApprovalOutcome> {
+async function decide(
+  tx: Queryable, click: ApprovalClick, known: { groups: Map<string, readonly string[]>; onCall: readonly string[] }, unreadable: string[],
+): Promise<ApprovalOutcome> {
   const locked = await lockApproval(tx, click.approvalId);
   if (!locked) return { outcome: 'not_found' };
   const { a, run } = locked;
@@ -84,11 +96,11 @@ async function decide(tx: Queryable, click: ApprovalClick, groups: Map<string, r
     return { outcome: 'expired' };
   }
   const { rows } = await tx.query<{ commander: string | null }>('SELECT commander FROM incidents WHERE id = $1', [a.incidentId]);
-  const verdict = mayDecide(a.policy, { user: click.user, choice: click.choice, commander: rows[0]?.commander ?? null, requester: a.requestedBy, groups });
+  const verdict = mayDecide(a.policy, { user: click.user, choice: click.choice, commander: rows[0]?.commander ?? null, requester: a.requestedBy, ...known });
   const event = (kind: Parameters<typeof runEvent>[2], summary: string, data: Record<string, unknown> = {}) =>
     runEvent(run, click.at, kind, click.user, summary, { step: a.stepId, approval: a.id, ...data });
   if (!verdict.ok) {
-    const reason = unreadable.length ? `${verdict.reason} (membership of ${unreadable.join(', ')} could not be read)` : verdict.reason;
+    const reason = unreadable.length ? `${verdict.reason} (${unreadable.join(', ')} could not be read)` : verdict.reason;
     await appendTimeline(tx, [event('approval.refused', `${click.user} may not ${click.choice} step ${a.stepId} of ${run.playbook}: ${reason}`)]);
     return { outcome: 'refused', reason };
   }

@@ -5,12 +5,13 @@ export type ParsedCommand =
   | { name: 'help' }
   | { name: 'list' }
   | { name: 'declare'; title: string; severity: Severity }
-  | { name: 'status' | 'ack' | 'mitigate' | 'resolve' | 'timeline' | 'steps'; ref?: number }
+  | { name: 'status' | 'ack' | 'mitigate' | 'resolve' | 'timeline' | 'steps' | 'postmortem'; ref?: number }
   | { name: 'playbooks' }
   | { name: 'run'; ref?: number; playbook: string }
   | { name: 'sev'; ref?: number; severity: Severity }
   | { name: 'commander'; ref?: number; user: string }
-  | { name: 'note'; ref?: number; text: string };
+  | { name: 'note'; ref?: number; text: string }
+  | { name: 'page'; ref?: number; service?: string };
 
 /** Parsed, or what was wrong and the right form. */
 export type ParseResult = { ok: true; command: ParsedCommand } | { ok: false; error: string; usage: string };
@@ -31,6 +32,8 @@ export const USAGE = {
   run: ['run <playbook> [INC-n]', 'start a playbook on the incident'],
   playbooks: ['playbooks', 'the playbooks firebreak has loaded'],
   steps: ['steps [INC-n]', 'the playbook runs of the incident and their steps'],
+  page: ['page [service] [INC-n]', "page PagerDuty about the incident (its own service unless named)"],
+  postmortem: ['postmortem [INC-n]', 'draft the postmortem now and post it here'],
 } as const satisfies Record<ParsedCommand['name'], readonly [string, string]>;
 
 type Name = keyof typeof USAGE;
@@ -103,7 +106,12 @@ export function parseCommand(rawText: string): ParseResult {
       if (tokens.length !== 1 || !playbook || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(playbook)) return fail('name one playbook (see /incident playbooks)', 'run');
       return done({ name: 'run', ref, playbook });
     }
-    case 'status': case 'ack': case 'mitigate': case 'resolve': case 'timeline': case 'steps':
+    case 'page': {
+      const service = tokens[0]?.toLowerCase();
+      if (tokens.length > 1 || (service !== undefined && !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(service))) return fail('name at most one PagerDuty service', 'page');
+      return done({ name: 'page', ref, ...(service ? { service } : {}) });
+    }
+    case 'status': case 'ack': case 'mitigate': case 'resolve': case 'timeline': case 'steps': case 'postmortem':
       if (tokens.length) return fail(`unexpected "${tokens.join(' ').slice(0, 40)}"`, form);
       return done({ name: form, ref });
     case 'sev': {

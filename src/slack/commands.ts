@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/db.js';
-import { changeIncident, declareIncident, type IncidentChange } from '../incidents/commands.js';
+import { changeIncident, declareIncident, requestPostmortem, type IncidentChange } from '../incidents/commands.js';
+import { pageIncident } from '../incidents/pages-sql.js';
 import { findIncident, listOpenIncidents, recentTimeline } from '../incidents/queries.js';
 import { incidentRef, type IncidentTarget } from '../incidents/types.js';
 import type { Clock } from '../lib/clock.js';
@@ -16,6 +17,7 @@ import { runsText } from './blocks/approval.js';
 import { playbooksText, runReply } from './blocks/playbooks.js';
 import { parseCommand, helpText, type ParsedCommand } from './command-parse.js';
 import { mention } from './blocks/common.js';
+import { pageReply } from './blocks/paging.js';
 import { changeReply, ephemeral, inChannel, statusText, summaryLine, timelineText, type Reply } from './blocks/replies.js';
 
 /** A `/incident` request as Slack sends it (the fields firebreak uses). */
@@ -35,6 +37,8 @@ export interface CommandDeps {
   registry: PlaybookRegistry;
   /** Reads @group members for approver checks. */
   directory: Directory | undefined;
+  /** The PagerDuty services that may be paged; undefined when PagerDuty is off. */
+  pagerServices: readonly string[] | undefined;
 }
 
 const LIST_MAX = 20;
@@ -93,6 +97,16 @@ async function execute(deps: CommandDeps, c: ParsedCommand, req: CommandRequest)
     }
     case 'run':
       return runReply(await runPlaybookByHand(db, deps.registry, target, c.playbook, ctx), req.userId, notFound);
+    case 'page': {
+      if (!deps.pagerServices?.length) return ephemeral(':warning: PagerDuty is not set up here (PAGERDUTY_ROUTING_KEY or PAGERDUTY_SERVICES): nobody was paged.');
+      const outcome = await pageIncident(db, target, c.service, deps.pagerServices, { ...ctx, reason: `asked by ${req.userId}` });
+      return pageReply(outcome, req.userId, notFound);
+    }
+    case 'postmortem': {
+      const number = await requestPostmortem(db, target, req.userId);
+      if (number === null) return ephemeral(notFound);
+      return ephemeral(`Drafting the postmortem of *${incidentRef(number)}*: it will be posted in the incident's channel in a moment.`);
+    }
     case 'declare': {
       const created = await declareIncident(db, { title: c.title, severity: c.severity }, ctx);
       return inChannel(`${mention(req.userId)} declared *${incidentRef(created.number)}* (${c.severity}): ${safeMrkdwn(c.title, 200)}`);

@@ -21,7 +21,7 @@ describe('actions against local services (the real fetch)', () => {
     fake.route('POST /deploy', () => ({ status: 409, body: { error: 'busy' } }));
     actions = createActions({
       fetch, clock: { now: () => NOW }, execAllowlist: [], execPath: '/usr/bin:/bin', httpAllowedHosts: [fake.host],
-      prometheusUrl: fake.url, alertmanagerUrl: fake.url, chat: undefined, captureBytes: 1024,
+      prometheusUrl: fake.url, alertmanagerUrl: fake.url, chat: undefined, page: undefined, captureBytes: 1024,
     });
   });
   after(() => fake.close());

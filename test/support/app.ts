@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import type { Agent } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +30,7 @@ const NO_PLAYBOOKS = mkdtempSync(join(tmpdir(), 'firebreak-no-playbooks-'));
 export async function startTestApp(
   database: TestDatabase,
   env: Record<string, string> = {},
-  options: { clock?: Clock; logger?: Logger; fetch?: typeof fetch } = {},
+  options: { clock?: Clock; logger?: Logger; fetch?: typeof fetch; pagerAgent?: Agent } = {},
 ): Promise<TestApp> {
   // Retries and polls fast, so that failure tests take seconds (production waits seconds to minutes);
   // expired approvals are swept every second.
@@ -39,7 +40,7 @@ export async function startTestApp(
   });
   const logs = captureLogs();
   const app = await startFirebreak(config, options.logger ?? logs.logger, {
-    db: database.db, clock: options.clock, worker, fetch: options.fetch, approvalSweep: '* * * * * *',
+    db: database.db, clock: options.clock, worker, fetch: options.fetch, pagerAgent: options.pagerAgent, approvalSweep: '* * * * * *',
   });
   return {
     ...app,

@@ -31,6 +31,8 @@ export class FakeSlack {
   readonly channels = new Map<string, { id: string; name: string; topic?: string; members: Set<string>; pins: Set<string> }>();
   /** User groups by handle: their members (usergroups.list / usergroups.users.list). */
   readonly groups = new Map<string, string[]>();
+  /** Users by email (users.lookupByEmail). */
+  readonly emails = new Map<string, string>();
   /** Files uploaded through files.uploadV2: the raw upload body, and how the upload was completed. */
   readonly uploads: { id: string; body: string; complete?: Record<string, unknown> }[] = [];
   private readonly failures = new Map<string, Failure[]>();
@@ -183,6 +185,10 @@ export class FakeSlack {
         if (c.pins.has(String(args.timestamp))) return { ok: false, error: 'already_pinned' };
         c.pins.add(String(args.timestamp));
         return { ok: true };
+      }
+      case 'users.lookupByEmail': {
+        const id = this.emails.get(String(args.email));
+        return id ? { ok: true, user: { id } } : { ok: false, error: 'users_not_found' };
       }
       case 'usergroups.list':
         return { ok: true, usergroups: [...this.groups.keys()].map((handle, i) => ({ id: `S0GROUP${i}`, handle })) };

@@ -7,7 +7,7 @@ import { isLoopback } from '../../src/http/auth.js';
 test('defaults: embedded database in ./data, port 3000, 16 MiB bodies', () => {
   assert.deepEqual(loadConfig({}), {
     port: 3000, host: '0.0.0.0', database: { kind: 'pglite', dataDir: './data' },
-    webhookToken: undefined, webhookMaxBytes: 16777216, logLevel: 'info', slack: undefined, jobLeaseMs: 30_000,
+    webhookToken: undefined, webhookMaxBytes: 16777216, logLevel: 'info', slack: undefined, jobLeaseMs: 30_000, pagerduty: undefined,
     playbooks: {
       dir: './playbooks', execAllowlist: [], execPath: '/usr/local/bin:/usr/bin:/bin', httpAllowedHosts: [],
       prometheusUrl: undefined, alertmanagerUrl: undefined, evidenceMaxBytes: 1048576,

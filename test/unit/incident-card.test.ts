@@ -12,6 +12,7 @@ const VIEW: IncidentView = {
   commonLabels: { alertname: 'HighErrorRate', severity: 'critical', service: 'checkout', namespace: 'prod', zone: 'eu-1' },
   commonAnnotations: { summary: '5xx above 5% on checkout' },
   externalUrl: 'http://alertmanager:9093', generatorUrl: 'http://prometheus:9090/graph?g0.expr=x', runbookUrl: 'https://runbooks.example/5xx',
+  pages: [],
 };
 
 describe('the incident card (Block Kit snapshot)', () => {
@@ -70,6 +71,18 @@ describe('the incident card (Block Kit snapshot)', () => {
     const actions = incidentCard({ ...VIEW, status: 'acknowledged' }).find((b) => b.block_id === 'incident_actions') as { elements: { action_id: string }[] };
     assert.deepEqual(actions.elements.map((e) => e.action_id), ['incident_mitigate', 'incident_resolve', 'incident_commander']);
   });
+});
+
+test('the card shows each PagerDuty page, where it stands and who is on call (escaped)', () => {
+  const blocks = incidentCard({
+    ...VIEW, pages: [
+      { service: 'default', sent: 'acknowledge', rejected: false, oncall: [{ name: 'Jane <!channel> Doe', email: 'jane@example.com', level: 1 }, { name: 'Bob', email: null, level: 2 }] },
+      { service: 'checkout', sent: null, rejected: true, oncall: [] },
+    ],
+  });
+  const line = blocks.find((b) => JSON.stringify(b).includes(':pager:')) as { elements: { text: string }[] };
+  assert.equal(line.elements[0]!.text,
+    ':pager: PagerDuty: *default* acknowledged · on call: Jane &lt;!channel&gt; Doe (L1), Bob (L2)   *checkout* refused by PagerDuty (see the timeline)');
 });
 
 describe('status actions', () => {

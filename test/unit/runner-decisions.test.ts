@@ -51,8 +51,8 @@ describe('decideFailure: retries with exponential backoff and jitter', () => {
 
 describe('mayDecide', () => {
   const p = { approvers: ['U0ALICE', '@sre-leads', 'commander'], min_approvals: 1, distinct_from_requester: true };
-  const who = (user: string, extra: Partial<Parameters<typeof mayDecide>[1]> = {}) =>
-    mayDecide(p, { user, choice: 'approve', commander: 'U0CMDR', requester: 'U0REQ', groups: new Map([['sre-leads', ['U0LEAD']]]), ...extra });
+  const who = (user: string, extra: Partial<Parameters<typeof mayDecide>[1]> = {}, policy = p) =>
+    mayDecide(policy, { user, choice: 'approve', commander: 'U0CMDR', requester: 'U0REQ', groups: new Map([['sre-leads', ['U0LEAD']]]), onCall: ['U0ONCALL'], ...extra });
   test('a listed user, a group member, the commander may', () => {
     for (const u of ['U0ALICE', 'U0LEAD', 'U0CMDR']) assert.deepEqual(who(u), { ok: true }, u);
   });
@@ -66,6 +66,13 @@ describe('mayDecide', () => {
     assert.equal(who('U0ALICE', { requester: 'U0ALICE', choice: 'deny' }).ok, true);
   });
   test('"commander" means the commander at the time of the click', () => assert.equal(who('U0CMDR', { commander: 'U0OTHER' }).ok, false));
+  test('"oncall" means who is on call at the time of the click, and only with that approver', () => {
+    const oncall = { ...p, approvers: ['oncall'] };
+    assert.deepEqual(who('U0ONCALL', {}, oncall), { ok: true });
+    assert.equal(who('U0ONCALL', { onCall: ['U0NEXT'] }, oncall).ok, false);
+    assert.equal(who('U0ONCALL').ok, false);
+    assert.match((who('U0MALLORY', {}, oncall) as { reason: string }).reason, /only whoever is on call may decide/);
+  });
 });
 
 describe('evidence and redaction', () => {

@@ -1,6 +1,7 @@
 import type { IncidentView } from '../../incidents/queries.js';
 import { incidentRef, OPEN_STATUSES, type IncidentStatus } from '../../incidents/types.js';
 import { cut, safeMrkdwn, safeUrl } from '../../lib/mrkdwn.js';
+import { pagesLine } from './paging.js';
 import { ACTION, type Block, type Button, mention, slackDate } from './common.js';
 
 const STATUS_LABEL: Record<IncidentStatus, string> = {
@@ -52,6 +53,8 @@ export function incidentCard(i: IncidentView): Block[] {
     const text = labels.map(([k, v]) => `*${safeMrkdwn(k, 100)}*: ${safeMrkdwn(v, LABEL_VALUE_MAX)}`).join('   ');
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: cut(text, SECTION_MAX) }] });
   }
+
+  if (i.pages.length) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: cut(pagesLine(i.pages), SECTION_MAX) }] });
 
   const links: Button[] = [];
   const link = (id: string, text: string, url: string | null | undefined) => {
