@@ -1,10 +1,15 @@
 #!/usr/bin/env node
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createPrometheusMetricsSource } from './actions/prometheus.js';
 import { loadConfig, readProcessEnv, type Config } from './config/config.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
 import { describeError, ErrorCode, FirebreakError } from './lib/errors.js';
-import { createLogger } from './lib/logger.js';
+import { systemClock } from './lib/clock.js';
+import { createLogger, type Logger } from './lib/logger.js';
 import { startFirebreak } from './main.js';
+import { draftPostmortem } from './postmortem/draft.js';
 import { checkCommand, schemaCommand, testCommand, type CommandResult } from './playbooks/commands.js';
 
 const USAGE = `Usage: firebreak <command>
@@ -16,6 +21,9 @@ Commands:
   playbooks test --alert <file> [dir]    show which playbooks match the alerts in <file> (an
                                          Alertmanager webhook body) and each step rendered; runs nothing
   playbooks schema                       print the JSON Schema of playbook files
+  postmortem INC-n [--out <dir>]         print the incident's postmortem draft, built now from the
+                                         database (and PROMETHEUS_URL); --out also writes it and its
+                                         charts (PNG) into <dir>
   help                                   show this help
 
 [dir] defaults to PLAYBOOKS_DIR, or ./playbooks. A running server reloads its playbooks on SIGHUP.
@@ -36,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     await new Promise((resolve) => process.stderr.write(result.err, resolve));
     return result.code;
   }
-  if (command !== 'start' && command !== 'migrate') {
+  if (command !== 'start' && command !== 'migrate' && command !== 'postmortem') {
     process.stderr.write(`firebreak: unknown command "${command}"\n\n${USAGE}\n`);
     return 2;
   }
@@ -52,6 +60,13 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+
+  if (command === 'postmortem') {
+    const result = await postmortemCommand(config, logger, argv.slice(1));
+    await new Promise((resolve) => process.stdout.write(result.out, resolve));
+    await new Promise((resolve) => process.stderr.write(result.err, resolve));
+    return result.code;
+  }
 
   if (command === 'migrate') {
     const db = await openDatabase(config.database, logger);
@@ -102,6 +117,32 @@ async function playbooksCommand(args: string[]): Promise<CommandResult> {
   if (sub === 'test' && alertFile && positional.length <= 1) return testCommand(dir, alertFile);
   if (sub === 'schema' && !rest.length) return schemaCommand();
   return { out: '', err: `firebreak: usage: playbooks check [dir] | playbooks test --alert <file> [dir] | playbooks schema\n`, code: 2 };
+}
+
+async function postmortemCommand(config: Config, logger: Logger, args: string[]): Promise<CommandResult> {
+  const ref = /^inc-(\d{1,9})$/i.exec(args[0] ?? '');
+  const out = args[1] === '--out' ? args[2] : args[1]?.startsWith('--out=') ? args[1].slice('--out='.length) : undefined;
+  if (!ref || args.length !== (out === undefined ? 1 : args[1] === '--out' ? 3 : 2) || out === '') {
+    return { out: '', err: 'firebreak: usage: postmortem INC-n [--out <dir>]\n', code: 2 };
+  }
+  const db = await openDatabase(config.database, logger);
+  try {
+    await migrate(db);
+    const { rows } = await db.query<{ id: number }>('SELECT id FROM incidents WHERE number = $1', [Number(ref[1])]);
+    if (!rows[0]) return { out: '', err: `firebreak: there is no incident INC-${ref[1]}\n`, code: 1 };
+    const p = config.playbooks;
+    const source = p.prometheusUrl ? createPrometheusMetricsSource({ fetch, baseUrl: p.prometheusUrl, clock: systemClock }) : undefined;
+    const draft = (await draftPostmortem(db, rows[0].id, source, systemClock.now()))!;
+    if (out) {
+      await mkdir(out, { recursive: true });
+      await writeFile(join(out, `INC-${draft.number}-postmortem.md`), draft.markdown);
+      for (const c of draft.charts) await writeFile(join(out, c.name), c.png);
+    }
+    const written = out ? `firebreak: wrote INC-${draft.number}-postmortem.md and ${draft.charts.length} chart(s) to ${out}\n` : '';
+    return { out: draft.markdown, err: written, code: 0 };
+  } finally {
+    await db.close();
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Agent } from 'node:https';
 import { createActions } from './actions/index.js';
+import { createPrometheusMetricsSource } from './actions/prometheus.js';
 import type { PageFn } from './actions/pagerduty-trigger.js';
 import type { Config } from './config/config.js';
 import type { Db } from './db/db.js';
@@ -20,6 +21,7 @@ import { createPagerDutyClient } from './pagerduty/client.js';
 import { createOnCallLookup } from './pagerduty/oncall.js';
 import { createPagerJobs } from './pagerduty/sync.js';
 import { createPlaybookRegistry } from './playbooks/registry.js';
+import { createPostmortemJobs, JOB_POSTMORTEM_POST } from './postmortem/draft.js';
 import { expireApprovals } from './runner/approvals.js';
 import { createRunnerJobs } from './runner/handlers.js';
 import { CHAT_JOB_KINDS } from './runner/jobs.js';
@@ -30,6 +32,7 @@ import { createSlackApi } from './slack/api.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import { createSlackJobs, JOB_CARD_POSTED } from './slack/card-jobs.js';
 import { createSlackChat, createSlackDirectory } from './slack/ports.js';
+import { createPostmortemSlackJobs } from './slack/postmortem-jobs.js';
 import { createRunnerSlackJobs } from './slack/runner-jobs.js';
 
 /** A running firebreak. */
@@ -102,6 +105,10 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       ...createRunnerJobs({ db, clock, logger, metrics, registry, actions, evidenceMaxBytes: p.evidenceMaxBytes }),
       // With PagerDuty off there is nothing to sync: the jobs complete at once rather than pile up.
       ...(pd && pager && pagerServices ? createPagerJobs({ db, clock, logger, pager, config: pd }) : { [JOB_PAGER_SYNC]: nothing }),
+      ...createPostmortemJobs({
+        db, clock, logger, metrics,
+        source: p.prometheusUrl ? createPrometheusMetricsSource({ fetch: deps.fetch ?? fetch, baseUrl: p.prometheusUrl, clock }) : undefined,
+      }),
     };
     if (pd) logger.info({ services: pagerServices ?? [], eventsHost: pd.eventsHost, minSeverity: pd.minSeverity, onCall: Boolean(onCall) }, 'PagerDuty is on');
 
@@ -113,11 +120,12 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
         ...handlers,
         ...createSlackJobs({ db, clock, api: slackApi, slack: config.slack }),
         ...createRunnerSlackJobs({ db, api: slackApi, incidentChannel: config.slack.incidentChannel }),
+        ...createPostmortemSlackJobs({ db, api: slackApi, incidentChannel: config.slack.incidentChannel }),
       };
       logger.info({ mode: slackApp.mode, channel: config.slack.incidentChannel, createChannels: config.slack.createChannels }, 'Slack is on');
     } else {
       // Nothing to show incidents on: their jobs complete at once rather than pile up.
-      for (const kind of [JOB_INCIDENT_OPENED, JOB_INCIDENT_CARD, JOB_INCIDENT_COMMANDER, JOB_CARD_POSTED, ...CHAT_JOB_KINDS]) handlers[kind] = nothing;
+      for (const kind of [JOB_INCIDENT_OPENED, JOB_INCIDENT_CARD, JOB_INCIDENT_COMMANDER, JOB_CARD_POSTED, ...CHAT_JOB_KINDS, JOB_POSTMORTEM_POST]) handlers[kind] = nothing;
       logger.info('Slack is off (SLACK_BOT_TOKEN unset): incidents are recorded but not posted');
       const gated = registry.current().filter((pb) => pb.definition.steps.some((s) => s.approval)).map((pb) => pb.definition.name);
       if (gated.length) logger.warn({ playbooks: gated }, 'Slack is off: steps that need approval cannot be approved and will expire');

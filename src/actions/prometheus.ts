@@ -1,6 +1,7 @@
 import type { ActionParams } from '../playbooks/action-params.js';
 import type { Clock } from '../lib/clock.js';
 import { parseDuration } from '../lib/duration.js';
+import type { MetricsSource } from '../postmortem/metrics.js';
 import { ActionFailure, type Action } from '../runner/action.js';
 
 export interface PrometheusActionDeps {
@@ -39,6 +40,24 @@ async function query(deps: PrometheusActionDeps, path: string, params: Record<st
     });
   }
   return { data: body.data, text };
+}
+
+/**
+ * The postmortem's MetricsSource over the same HTTP API: a range query, its matrix as numbers
+ * (Prometheus sends values as strings; NaN and ±Inf stay non-finite and break the chart's line).
+ */
+export function createPrometheusMetricsSource(deps: PrometheusActionDeps & { timeoutMs?: number }): MetricsSource {
+  return {
+    async queryRange(q, startMs, endMs, stepSeconds) {
+      const { data } = await query(deps, 'api/v1/query_range', {
+        query: q, start: String(startMs / 1000), end: String(endMs / 1000), step: String(stepSeconds),
+      }, AbortSignal.timeout(deps.timeoutMs ?? 15_000));
+      if (data.resultType !== 'matrix') throw new Error(`prometheus: a range query answered ${data.resultType}, not a matrix`);
+      return (data.result as { metric: Record<string, string>; values: [number, string][] }[]).map((r) => ({
+        labels: r.metric, points: r.values.map(([t, v]) => [Math.round(t * 1000), Number(v)] as [number, number]),
+      }));
+    },
+  };
 }
 
 /** `prometheus.query`: an instant query at the time the step runs. */

@@ -9,8 +9,8 @@ import { slackLogger } from './slack-logger.js';
 export interface SlackApi {
   /** Calls `method`; throws FirebreakError (SlackRateLimited with retryAfterMs, SlackUnavailable, SlackRefused). */
   call<T extends WebAPICallResult = WebAPICallResult>(method: string, args: Record<string, unknown>): Promise<T>;
-  /** Uploads a text file into a channel (a thread with threadTs), through files.uploadV2's three calls. */
-  uploadFile(f: { channel: string; threadTs?: string; filename: string; title: string; content: string; comment?: string }): Promise<void>;
+  /** Uploads files (text or bytes) into a channel (a thread with threadTs) as one message, through files.uploadV2. */
+  uploadFiles(f: { channel: string; threadTs?: string; comment?: string; files: { filename: string; title: string; content: string | Buffer }[] }): Promise<void>;
 }
 
 // Platform errors that retrying cannot fix: they need a different request or an operator. Any
@@ -52,10 +52,13 @@ export function createSlackApi(config: SlackConfig, logger: Logger, metrics: Met
         throw coded.error;
       }
     },
-    async uploadFile(f) {
+    async uploadFiles(f) {
       try {
-        const file = { filename: f.filename, title: f.title, content: f.content, ...(f.comment ? { initial_comment: f.comment } : {}) };
-        await client.filesUploadV2(f.threadTs ? { ...file, channel_id: f.channel, thread_ts: f.threadTs } : { ...file, channel_id: f.channel });
+        const file_uploads = f.files.map((x) => (typeof x.content === 'string'
+          ? { filename: x.filename, title: x.title, content: x.content }
+          : { filename: x.filename, title: x.title, file: x.content }));
+        const common = { file_uploads, ...(f.comment ? { initial_comment: f.comment } : {}) };
+        await client.filesUploadV2(f.threadTs ? { ...common, channel_id: f.channel, thread_ts: f.threadTs } : { ...common, channel_id: f.channel });
         metrics.slackCalls.inc({ method: 'files.uploadV2', outcome: 'ok' });
       } catch (err) {
         const coded = classify('files.uploadV2', err);

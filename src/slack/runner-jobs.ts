@@ -68,9 +68,10 @@ export function createRunnerSlackJobs(deps: { db: Db; api: SlackApi; incidentCha
     const summary = `:mag: ${safeMrkdwn(String(job.payload.summary ?? e.stepId ?? e.kind), 1500)}\n` +
       `Evidence #${e.id} · ${size(e.size)}${cutNote}${redacted} · sha256 \`${e.sha256}\``;
     const ext = e.mediaType.includes('json') ? 'json' : 'txt';
-    await api.uploadFile({
-      channel: thread.channel, threadTs: thread.ts, filename: `${ref}-${e.stepId ?? e.kind}-${e.id}.${ext}`,
-      title: `${ref} ${e.playbook ?? ''} ${e.stepId ?? ''}`.trim(), content: e.body.toString('utf8'), comment: summary,
+    await api.uploadFiles({
+      channel: thread.channel, threadTs: thread.ts, comment: summary, files: [{
+        filename: `${ref}-${e.stepId ?? e.kind}-${e.id}.${ext}`, title: `${ref} ${e.playbook ?? ''} ${e.stepId ?? ''}`.trim(), content: e.body.toString('utf8'),
+      }],
     });
     return undefined;
   };

@@ -33,8 +33,8 @@ export class FakeSlack {
   readonly groups = new Map<string, string[]>();
   /** Users by email (users.lookupByEmail). */
   readonly emails = new Map<string, string>();
-  /** Files uploaded through files.uploadV2: the raw upload body, and how the upload was completed. */
-  readonly uploads: { id: string; body: string; complete?: Record<string, unknown> }[] = [];
+  /** Files uploaded through files.uploadV2: the file's bytes (and as text), and how the upload was completed. */
+  readonly uploads: { id: string; body: string; bytes: Buffer; complete?: Record<string, unknown> }[] = [];
   private readonly failures = new Map<string, Failure[]>();
   private outage: Failure | undefined;
   private server!: Server;
@@ -99,14 +99,16 @@ export class FakeSlack {
   private async handle(req: IncomingMessage): Promise<{ status: number; body: unknown; headers?: Record<string, string> }> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const bytes = Buffer.concat(chunks);
+    const raw = bytes.toString('utf8');
     const path = (req.url ?? '').split('?')[0]!;
     if (path.startsWith('/response/')) {
       this.responses.push({ path, body: JSON.parse(raw) as Record<string, unknown> });
       return { status: 200, body: { ok: true } };
     }
     if (path.startsWith('/upload/')) {
-      this.uploads.push({ id: path.slice('/upload/'.length), body: raw });
+      const file = uploadedFile(bytes, req.headers['content-type'] ?? '');
+      this.uploads.push({ id: path.slice('/upload/'.length), body: file.toString('utf8'), bytes: file });
       return { status: 200, body: 'OK' };
     }
     const method = path.replace(/^\/api\//, '');
@@ -240,4 +242,13 @@ function checkBlocks(blocks: unknown): string | undefined {
     if (b.type === 'actions' && (elements.length > 25 || elements.some((e) => tooLong(e.url, 3000) || tooLong(e.value, 2000)))) return 'invalid_blocks';
   }
   return undefined;
+}
+
+/** The file in an upload body: the one part of a multipart/form-data body, or the body itself. */
+function uploadedFile(body: Buffer, contentType: string): Buffer {
+  const boundary = /boundary=(.+)$/.exec(contentType)?.[1];
+  if (!boundary) return body;
+  const start = body.indexOf('\r\n\r\n') + 4;
+  const end = body.indexOf(`\r\n--${boundary}`, start);
+  return body.subarray(start, end < 0 ? body.length : end);
 }
