@@ -86,7 +86,7 @@ for (const backend of backends()) {
       const md = await slack.waitFor('the draft uploaded', () => slack.uploads.find((u) => u.body.startsWith('# Postmortem draft: INC-1') && u.complete));
       assert.equal(md.body, m);
       const completed = slack.uploads.filter((u) => u.complete === md.complete);
-      assert.match(String(md.complete.initial_comment), /Postmortem draft of \*INC-1\* \(revision 1\)/);
+      assert.match(String(md.complete!.initial_comment), /Postmortem draft of \*INC-1\* \(revision 1\)/);
       const pngs = completed.filter((u) => u.bytes.subarray(1, 4).toString() === 'PNG');
       assert.equal(pngs.length, 2);
       const { rows: charts } = await db().query<{ png: Uint8Array }>(

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -32,3 +33,12 @@ export function runCli(args: string[], env: Record<string, string>, cwd = '/'): 
   listening.catch(() => {}); // callers that expect a failed start never await it
   return { child, stdout: () => out, stderr: () => err, exited, listening };
 }
+
+/** A TCP port free on loopback right now (for a server the test starts). */
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
