@@ -134,7 +134,6 @@ export async function declareIncident(db: Db, d: Declaration, ctx: RequestContex
   });
 }
 
-
 /** Queues a (re)draft of the target incident's postmortem; its number, or null when there is no such incident. */
 export async function requestPostmortem(db: Db, target: IncidentTarget, actor: string): Promise<number | null> {
   return db.transaction(async (tx) => {

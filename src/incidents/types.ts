@@ -51,8 +51,7 @@ export type TimelineKind =
   | 'approval.refused'
   | 'pagerduty.requested'
   | 'pagerduty.sent'
-  | 'pagerduty.rejected'
-  | 'postmortem.drafted';
+  | 'pagerduty.rejected';
 
 /** One event to append to an incident's timeline. */
 export interface TimelineEntry {

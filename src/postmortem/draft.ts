@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/db.js';
 import { JOB_POSTMORTEM_DRAFT } from '../incidents/jobs.js';
-import { appendTimeline } from '../incidents/timeline.js';
-import { incidentRef } from '../incidents/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
@@ -42,8 +40,8 @@ export async function draftPostmortem(db: Db, incidentId: number, source: Metric
 }
 
 /**
- * The postmortem.draft job: drafts, stores the draft (a new revision, charts replaced) with its
- * timeline event, and queues its posting.
+ * The postmortem.draft job: drafts, stores the draft (a new revision, charts replaced) and queues its
+ * posting. Drafting is not an event of the incident: its timeline stays what happened.
  */
 export function createPostmortemJobs(deps: { db: Db; clock: Clock; logger: Logger; metrics: Metrics; source: MetricsSource | undefined }): Record<string, JobHandler> {
   const { db, clock } = deps;
@@ -55,21 +53,15 @@ export function createPostmortemJobs(deps: { db: Db; clock: Clock; logger: Logge
     const sha256 = createHash('sha256').update(d.markdown).digest('hex');
     const requestedBy = String(job.payload.requestedBy ?? 'firebreak');
     await db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ revision: number }>(
+      await tx.query(
         `INSERT INTO postmortems (incident_id, markdown, sha256, generated_at, requested_by) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (incident_id) DO UPDATE SET markdown = $2, sha256 = $3, generated_at = $4, requested_by = $5, revision = postmortems.revision + 1
-         RETURNING revision`,
+         ON CONFLICT (incident_id) DO UPDATE SET markdown = $2, sha256 = $3, generated_at = $4, requested_by = $5, revision = postmortems.revision + 1`,
         [incidentId, d.markdown, sha256, at, requestedBy],
       );
       await tx.query('DELETE FROM postmortem_charts WHERE incident_id = $1', [incidentId]);
       for (const [k, c] of d.charts.entries()) {
         await tx.query('INSERT INTO postmortem_charts (incident_id, position, title, png) VALUES ($1, $2, $3, $4)', [incidentId, k + 1, c.title, c.png]);
       }
-      await appendTimeline(tx, [{
-        incidentId, at, kind: 'postmortem.drafted', actor: requestedBy,
-        summary: `Postmortem of ${incidentRef(d.number)} drafted (revision ${rows[0]!.revision}, ${d.charts.length} chart${d.charts.length === 1 ? '' : 's'})`,
-        data: { revision: rows[0]!.revision, sha256, charts: d.charts.length, failedQueries: d.failures },
-      }]);
       await enqueueJob(tx, postJob(incidentId));
     });
     deps.metrics.postmortems.inc({ outcome: d.failures ? 'charts_failed' : 'drafted' });

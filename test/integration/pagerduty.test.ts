@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../../src/config/config.js';
+import { ErrorCode, type FirebreakError } from '../../src/lib/errors.js';
+import { createMetrics } from '../../src/lib/metrics.js';
+import { createPagerDutyClient } from '../../src/pagerduty/client.js';
 import { slackEnv, startTestApp, type TestApp } from '../support/app.js';
 import { backends, type TestDatabase } from '../support/databases.js';
 import { FakePagerDuty, trustingAgent } from '../support/fake-pagerduty.js';
@@ -115,6 +119,8 @@ for (const backend of backends()) {
       assert.deepEqual(lookup.url.searchParams.getAll('escalation_policy_ids[]'), ['PCHK001']);
 
       await command(`ack INC-${inc.number}`);
+      // (Resolved before the acknowledge went out, PagerDuty would get the resolve alone.)
+      await eventually('acknowledge', async () => eventsFor(inc.key).length === 2);
       await command(`resolve INC-${inc.number}`);
       await eventually('resolve', async () => eventsFor(inc.key).length === 3);
       assert.deepEqual(eventsFor(inc.key).map((e) => [e.body.event_action, e.body.routing_key, e.status]), [
@@ -214,6 +220,24 @@ for (const backend of backends()) {
       await eventually('step ran', async () => (await db().query<{ status: string }>(
         `SELECT status FROM step_runs WHERE incident_id = $1`, [inc.id])).rows[0]?.status === 'succeeded');
       assert.deepEqual(slack.ok('users.lookupByEmail').map((c) => c.args.email).sort(), ['jane@example.com']);
+    });
+
+    test('a PagerDuty that does not answer times the call out as retryable (pdjs\'s own timer is off)', async () => {
+      const client = createPagerDutyClient({
+        config: loadConfig({ PAGERDUTY_ROUTING_KEY: DEFAULT_KEY, PAGERDUTY_EVENTS_HOST: pd.host }).pagerduty!,
+        metrics: createMetrics(async () => ({})), agent: trustingAgent(), timeoutMs: 300,
+      });
+      pd.hang = true;
+      try {
+        await assert.rejects(client.send({ routingKey: DEFAULT_KEY, action: 'resolve', dedupKey: '1' }), (err: FirebreakError) => {
+          assert.equal(err.code, ErrorCode.PagerDutyUnavailable);
+          assert.equal(err.retryable, true);
+          assert.match(err.message, /^PagerDuty could not be reached/);
+          return true;
+        });
+      } finally {
+        pd.hang = false;
+      }
     });
 
     test('a pagerduty.trigger step pages the named service', async () => {

@@ -79,7 +79,8 @@ for (const backend of backends()) {
       const number = 2;
       await slack.waitFor('the storm card at 2000', () => cardText(number).includes('2000 firing'), 15_000);
       await sleep(2_500); // longer than the update spacing: a late extra call would show
-      const calls = slack.calls.slice(before);
+      // The card's calls (the postmortem of an incident resolved earlier may be uploaded meanwhile).
+      const calls = slack.calls.slice(before).filter((c) => c.method.startsWith('chat.'));
       assert.ok(calls.length <= 3, `storm cost ${calls.length} calls: ${calls.map((c) => c.method).join(', ')}`);
       assert.ok(cardText(number).includes('2000 firing'));
     });

@@ -34,6 +34,8 @@ export class FakePagerDuty {
   readonly oncallRequests: { url: URL; authorization: string | undefined }[] = [];
   readonly oncalls: FakeOnCall[] = [];
   private readonly failures: { status: number; body: unknown; headers?: Record<string, string> }[] = [];
+  /** While true, requests are read and never answered (a PagerDuty that hangs). */
+  hang = false;
   private server!: Server;
   host = '';
 
@@ -43,6 +45,7 @@ export class FakePagerDuty {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        if (fake.hang) return;
         const url = new URL(req.url ?? '/', 'https://fake');
         const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
           res.writeHead(status, { 'content-type': 'application/json', ...headers });
