@@ -4,25 +4,16 @@ import { cardJob, JOB_PAGER_SYNC } from '../incidents/jobs.js';
 import { pagesToSync, requestPage, type PageRow } from '../incidents/pages-sql.js';
 import { DEFAULT_PAGER_SERVICE, eventsToSend, PAGER_SEVERITY, pagesBySeverity, serviceFor, type Pager, type PagerAction, type PagerEvent } from '../incidents/paging.js';
 import { appendTimeline } from '../incidents/timeline.js';
-import { FIREBREAK_ACTOR, incidentRef, OPEN_STATUSES, type IncidentStatus, type Severity } from '../incidents/types.js';
+import { FIREBREAK_ACTOR, incidentRef, OPEN_STATUSES, type IncidentSummary } from '../incidents/types.js';
 import type { Clock } from '../lib/clock.js';
 import { describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { enqueueJob } from '../runner/queue.js';
 import type { JobHandler } from '../runner/worker.js';
 
-interface PagedIncident {
-  id: number;
-  number: number;
-  title: string;
-  severity: Severity;
-  status: IncidentStatus;
-  commander: string | null;
-  openedAt: Date;
-  commonLabels: Record<string, string>;
-  externalUrl: string | null;
-  firing: number;
-}
+/** What an event says of the incident. */
+type PagedIncident = Pick<IncidentSummary, 'id' | 'number' | 'title' | 'severity' | 'status' | 'commander' | 'openedAt' | 'firing'>
+  & { commonLabels: Record<string, string>; externalUrl: string | null };
 
 const SUMMARY_MAX = 1024; // Events API v2 limit
 
@@ -122,7 +113,7 @@ async function readIncident(db: Db, id: number): Promise<PagedIncident | undefin
 }
 
 /** The Events API v2 event; only a trigger carries the payload. */
-export function eventFor(incident: PagedIncident, page: PageRow, routingKey: string, action: PagerAction): PagerEvent {
+function eventFor(incident: PagedIncident, page: PageRow, routingKey: string, action: PagerAction): PagerEvent {
   const base = { routingKey, action, dedupKey: page.dedupKey };
   if (action !== 'trigger') return base;
   const labels = incident.commonLabels;
