@@ -134,6 +134,19 @@ for (const backend of backends()) {
       ]);
     });
 
+    test('raising the severity to the threshold pages; lowering it again pages nothing more', async () => {
+      const inc = await open({ alertname: 'Creeping', severity: 'warning', service: 'checkout' });
+      await syncIdle(inc.id);
+      assert.equal(eventsFor(inc.key).length, 0);
+      assert.equal((await command(`sev INC-${inc.number} 2`)).response_type, 'in_channel');
+      await eventually('trigger after sev 2', async () => eventsFor(inc.key).length === 1);
+      assert.deepEqual([eventsFor(inc.key)[0]!.body.routing_key, eventsFor(inc.key)[0]!.body.payload!.severity], [CHECKOUT_KEY, 'error']);
+      await command(`sev INC-${inc.number} 4`);
+      await command(`sev INC-${inc.number} 1`);
+      await syncIdle(inc.id);
+      assert.equal(eventsFor(inc.key).length, 1, 'one page per service, whatever the severity does');
+    });
+
     test('below the threshold nobody is paged; /incident page pages by hand, once per service', async () => {
       const inc = await open({ alertname: 'SlowDisk', severity: 'warning' });
       await syncIdle(inc.id);
