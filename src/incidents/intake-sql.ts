@@ -3,8 +3,7 @@ import type { AlertNotice } from '../ingest/notification.js';
 import { OPEN_STATUSES_SQL as OPEN, type TimelineEntry } from './types.js';
 import type { IncidentHead } from './incidents-sql.js';
 import type { AlertLookup, AlertStep } from './plan.js';
-import { enqueuePerIncidentSql, JOBS_CHANNEL } from '../runner/queue.js';
-import { JOB_INCIDENT_CARD } from './jobs.js';
+import { enqueueJobsSql, jobsParam, JOBS_CHANNEL, type NewJob } from '../runner/queue.js';
 import { timelineInsertSql, timelineParam } from './timeline.js';
 
 // The intake's two statements. Each webhook costs a round trip per statement, and on a loaded
@@ -66,8 +65,8 @@ export async function readGroupState(tx: Queryable, groupKey: string, alerts: re
 }
 
 /**
- * Applies the plan's alert steps, appends the timeline entries, and queues a card update for each
- * of `cardIncidents`. Superseded rows are closed in a
+ * Applies the plan's alert steps, appends the timeline entries, and enqueues the jobs. Superseded
+ * rows are closed in a
  * statement of their own first (at most one firing row per fingerprint: the new instance must not
  * meet the old one in the index); everything else is one statement.
  */
@@ -78,7 +77,7 @@ export async function writeIntake(
   incidentOf: (s: AlertStep) => number,
   timeline: readonly TimelineEntry[],
   at: Date,
-  cardIncidents: readonly number[],
+  jobs: readonly NewJob[],
 ): Promise<void> {
   const superseded = steps.filter((s) => s.superseded).map((s) => ({
     id: s.rowId, status: 'resolved', ends_at: alerts[s.index]!.startsAt, incident_id: incidentOf(s), received: 0, repeat: false,
@@ -99,11 +98,10 @@ export async function writeIntake(
     `WITH upd AS (${UPDATE_ALERTS}),
           ins AS (${INSERT_ALERTS}),
           tl AS (${timelineInsertSql(4)} RETURNING 1),
-          card AS (${enqueuePerIncidentSql(5, 6)})
+          job AS (${enqueueJobsSql(5)})
      SELECT (SELECT count(*) FROM upd) AS updated, (SELECT count(*) FROM ins) AS inserted, (SELECT count(*) FROM tl) AS events,
-            (SELECT count(pg_notify($7, kind)) FROM card) AS cards`,
-    [JSON.stringify(updates), at, JSON.stringify(inserts), timelineParam(timeline), JOB_INCIDENT_CARD,
-      cardIncidents, JOBS_CHANNEL],
+            (SELECT count(pg_notify($6, kind)) FROM job) AS jobs`,
+    [JSON.stringify(updates), at, JSON.stringify(inserts), timelineParam(timeline), jobsParam(jobs), JOBS_CHANNEL],
   );
 }
 

@@ -1,6 +1,5 @@
 import type { Db } from '../db/db.js';
 import type { Notification } from '../ingest/notification.js';
-import { enqueueJob } from '../runner/queue.js';
 import {
   groupLock, insertIncident, openIncidentsWithFiring, setIncidentStatus, touchIncidents, type IncidentHead,
 } from './incidents-sql.js';
@@ -8,7 +7,7 @@ import { readGroupState, writeIntake } from './intake-sql.js';
 import { onAllAlertsResolved } from './lifecycle.js';
 import { describeAlert, incidentTitle, planIntake, summarizeBatch, TARGET, type AlertOutcome, type AlertStep } from './plan.js';
 import { severityFromLabel, worstSeverity } from './severity.js';
-import { matchJob, openingJobs } from './jobs.js';
+import { cardJob, matchJob, openingJobs } from './jobs.js';
 import { appendTimeline } from './timeline.js';
 import { incidentRef, type TimelineEntry } from './types.js';
 
@@ -58,7 +57,6 @@ export async function ingestNotification(db: Db, n: Notification, at: Date, opti
           (previous ? `; the group fired again after ${incidentRef(previous.number)}` : ''),
         data: { groupKey: n.groupKey, severity, title, previousIncident: previous?.number ?? null },
       });
-      for (const job of openingJobs(target.id)) await enqueueJob(tx, job);
     }
 
     const targetId = target?.id ?? null;
@@ -67,10 +65,10 @@ export async function ingestNotification(db: Db, n: Notification, at: Date, opti
     // Cards of the incidents whose timeline grew (a pure re-delivery changes nothing shown); a new
     // incident's card is first posted by its incident.opened job.
     const cardIncidents = options.cards ? [...new Set(events.map((e) => e.incidentId))].filter((id) => id !== opened?.id) : [];
-    await writeIntake(tx, n.alerts, plan.steps, incidentOf, events, at, cardIncidents);
     // Alerts that fired may match playbooks (a re-sent alert fires nothing, so it starts nothing).
     const fired = new Set(events.filter((e) => e.kind === 'alerts.fired' || e.kind === 'alerts.refired').map((e) => e.incidentId));
-    for (const id of fired) await enqueueJob(tx, matchJob(id));
+    const jobs = [...(opened ? openingJobs(opened.id) : []), ...cardIncidents.map(cardJob), ...[...fired].map(matchJob)];
+    await writeIntake(tx, n.alerts, plan.steps, incidentOf, events, at, jobs);
 
     const touched = [...new Set([...(targetId ? [targetId] : []), ...plan.steps.map(incidentOf)])];
     // The group's incident was touched when it was found or created; others (rare) here.

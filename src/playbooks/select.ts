@@ -8,8 +8,8 @@ export interface PlaybookAlert {
 }
 
 /** Each playbook that one of the alerts satisfies, with the first such alert (its templates read it). */
-export function selectPlaybooks(playbooks: readonly Playbook[], alerts: readonly PlaybookAlert[]): { playbook: Playbook; alert: PlaybookAlert }[] {
-  const out: { playbook: Playbook; alert: PlaybookAlert }[] = [];
+export function selectPlaybooks<A extends Pick<PlaybookAlert, 'labels'>>(playbooks: readonly Playbook[], alerts: readonly A[]): { playbook: Playbook; alert: A }[] {
+  const out: { playbook: Playbook; alert: A }[] = [];
   for (const playbook of playbooks) {
     const alert = alerts.find((a) => matchesAll(playbook.matchers, a.labels));
     if (alert) out.push({ playbook, alert });

@@ -20,25 +20,25 @@ const ON_PENDING_CONFLICT =
 /** Enqueues a job inside `tx`, so it exists exactly when the change that caused it commits. */
 export async function enqueueJob(tx: Queryable, job: NewJob): Promise<void> {
   // One round trip; a job coalesced into a pending one wakes nobody.
-  await tx.query(
-    `WITH job AS (
-       INSERT INTO jobs (kind, payload, incident_id, unique_key, run_at)
-       VALUES ($1, $2::jsonb, $3, $4, COALESCE($5::timestamptz, now()))
-       ${ON_PENDING_CONFLICT}
-       RETURNING kind)
-     SELECT pg_notify($6, kind) FROM job`,
-    [job.kind, JSON.stringify(job.payload ?? {}), job.incidentId ?? null, job.uniqueKey ?? null, job.runAt ?? null, JOBS_CHANNEL],
-  );
+  await tx.query(`WITH job AS (${enqueueJobsSql(1)}) SELECT count(pg_notify($2, kind)) FROM job`, [jobsParam([job]), JOBS_CHANNEL]);
 }
 
 /**
- * For a caller that enqueues within a larger statement: a data-modifying CTE body that enqueues one
- * job of the kind in parameter `$kind` per incident id in parameter `$ids` (a bigint[]), each
- * coalesced under the key `<kind>:<id>`. Select `count(pg_notify(…))` over its rows to wake workers.
+ * For a caller that enqueues within a larger statement: a data-modifying CTE body that enqueues
+ * the jobs of parameter `$n` (a jobsParam), each coalesced into a pending job of its unique key.
+ * Select `count(pg_notify(JOBS_CHANNEL, kind))` over its rows to wake workers.
  */
-export function enqueuePerIncidentSql(kind: number, ids: number): string {
-  return `INSERT INTO jobs (kind, incident_id, unique_key)
-     SELECT $${kind}::text, id, $${kind}::text || ':' || id FROM unnest($${ids}::bigint[]) AS id
+export function enqueueJobsSql(n: number): string {
+  return `INSERT INTO jobs (kind, payload, incident_id, unique_key, run_at)
+     SELECT j.kind, COALESCE(j.payload, '{}'), j.incident_id, j.unique_key, COALESCE(j.run_at, now())
+       FROM jsonb_to_recordset($${n}::jsonb) AS j(kind text, payload jsonb, incident_id bigint, unique_key text, run_at timestamptz)
      ${ON_PENDING_CONFLICT}
      RETURNING kind`;
+}
+
+/** The jobs as the JSON parameter enqueueJobsSql reads. */
+export function jobsParam(jobs: readonly NewJob[]): string {
+  return JSON.stringify(jobs.map((j) => ({
+    kind: j.kind, payload: j.payload ?? {}, incident_id: j.incidentId ?? null, unique_key: j.uniqueKey ?? null, run_at: j.runAt ?? null,
+  })));
 }

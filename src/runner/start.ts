@@ -14,7 +14,7 @@ import { enqueueJob } from './queue.js';
 import { insertRun } from './runs-sql.js';
 import type { JobHandler } from './worker.js';
 
-// Alerts read per incident when matching: a storm's first thousand alerts show every kind in it.
+// Alerts read per incident for a run by hand: a storm's first thousand alerts show every kind in it.
 const ALERTS_READ = 1000;
 
 interface StartIncident { id: number; number: number; severity: Severity }
@@ -44,10 +44,10 @@ export async function startRun(
   return run.id;
 }
 
-/** The incident's alerts, oldest first: firing ones only, or firing ones before resolved ones. */
-async function incidentAlerts(tx: Queryable, incidentId: number, firingOnly: boolean): Promise<PlaybookAlert[]> {
+/** The incident's alerts, firing ones before resolved ones, oldest first. */
+async function incidentAlerts(tx: Queryable, incidentId: number): Promise<PlaybookAlert[]> {
   const { rows } = await tx.query<PlaybookAlert>(
-    `SELECT labels, annotations FROM alerts WHERE incident_id = $1 ${firingOnly ? "AND status = 'firing'" : ''}
+    `SELECT labels, annotations FROM alerts WHERE incident_id = $1
       ORDER BY (status = 'firing') DESC, id LIMIT $2`,
     [incidentId, ALERTS_READ],
   );
@@ -57,21 +57,61 @@ async function incidentAlerts(tx: Queryable, incidentId: number, firingOnly: boo
 /** The `playbooks.match` job: starts every playbook the incident's firing alerts match, once per incident. */
 export function createMatchHandler(deps: { db: Db; clock: Clock; registry: PlaybookRegistry }): JobHandler {
   return async (job) => {
+    const incidentId = job.incidentId!;
     const playbooks = deps.registry.current();
     if (!playbooks.length) return;
+    // Alerts fire far more often than playbooks start: a read outside any transaction settles most
+    // jobs. insertRun's unique index keeps a playbook that started meanwhile from starting twice.
+    const { open, started, kinds } = await readMatchState(deps.db, incidentId, playbooks);
+    if (!open) return;
+    const matched = selectPlaybooks(playbooks.filter((p) => !started.includes(p.definition.name)), kinds);
+    if (!matched.length) return;
     await deps.db.transaction(async (tx) => {
       const { rows } = await tx.query<StartIncident>(
-        `SELECT id, number, severity FROM incidents WHERE id = $1 AND status IN ${OPEN_STATUSES_SQL} FOR NO KEY UPDATE`, [job.incidentId],
+        `SELECT id, number, severity FROM incidents WHERE id = $1 AND status IN ${OPEN_STATUSES_SQL} FOR NO KEY UPDATE`, [incidentId],
       );
       const incident = rows[0];
       if (!incident) return;
-      const firing = await incidentAlerts(tx, incident.id, true);
+      const alerts = await alertsById(tx, [...new Set(matched.map((m) => m.alert.id))]);
       const at = deps.clock.now();
-      for (const { playbook, alert } of selectPlaybooks(playbooks, firing)) {
-        await startRun(tx, playbook, incident, alert, 'alert', 'alertmanager', at);
+      for (const { playbook, alert } of matched) {
+        await startRun(tx, playbook, incident, alerts.get(alert.id)!, 'alert', 'alertmanager', at);
       }
     });
   };
+}
+
+/**
+ * Whether the incident is open, the playbooks alerts already started on it, and its firing alerts
+ * as the playbooks see them: one row (the oldest alert) per distinct combination of the values of
+ * the labels the playbooks match on. A storm of 2,000 alerts of one alertname is one row.
+ */
+async function readMatchState(db: Queryable, incidentId: number, playbooks: readonly Playbook[]) {
+  const names = [...new Set(playbooks.flatMap((p) => p.matchers.map((m) => m.name)))];
+  const { rows } = await db.query<{ open: boolean; started: string[]; kinds: [id: number, values: (string | null)[]][] }>(
+    `SELECT EXISTS (SELECT FROM incidents WHERE id = $1 AND status IN ${OPEN_STATUSES_SQL}) AS open,
+            ARRAY(SELECT playbook FROM playbook_runs WHERE incident_id = $1 AND trigger = 'alert') AS started,
+            COALESCE((SELECT json_agg(json_build_array(k.id, k.v) ORDER BY k.id)
+                        FROM (SELECT min(a.id) AS id, v.v
+                                FROM alerts a
+                                CROSS JOIN LATERAL (SELECT array_agg(a.labels->>n ORDER BY o) AS v
+                                                      FROM unnest($2::text[]) WITH ORDINALITY AS u(n, o)) v
+                               WHERE a.incident_id = $1 AND a.status = 'firing'
+                               GROUP BY v.v) k), '[]') AS kinds`,
+    [incidentId, names],
+  );
+  const { open, started, kinds } = rows[0]!;
+  return {
+    open, started,
+    kinds: kinds.map(([id, values]) => ({
+      id, labels: Object.fromEntries(names.flatMap((n, i) => (values?.[i] == null ? [] : [[n, values[i]!]]))),
+    })),
+  };
+}
+
+async function alertsById(tx: Queryable, ids: number[]): Promise<Map<number, PlaybookAlert>> {
+  const { rows } = await tx.query<PlaybookAlert & { id: number }>('SELECT id, labels, annotations FROM alerts WHERE id = ANY($1)', [ids]);
+  return new Map(rows.map(({ id, labels, annotations }) => [id, { labels, annotations }]));
 }
 
 /** How `/incident run` went. */
@@ -99,7 +139,7 @@ export async function runPlaybookByHand(
     if (!incident) outcome = { outcome: 'not_found' };
     else if (incident.status === 'resolved' || incident.status === 'closed') outcome = { outcome: 'closed', incident: incident.number, status: incident.status };
     else {
-      const alerts = await incidentAlerts(tx, incident.id, false);
+      const alerts = await incidentAlerts(tx, incident.id);
       const alert = selectPlaybooks([playbook], alerts)[0]?.alert ?? alerts[0] ?? { labels: {}, annotations: {} };
       const runId = (await startRun(tx, playbook, incident, alert, 'manual', ctx.actor, ctx.at))!;
       outcome = { outcome: 'started', runId, incident: incident.number, playbook: name, steps: playbook.definition.steps.length };
