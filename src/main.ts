@@ -73,15 +73,16 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       logger.warn('ALERTMANAGER_WEBHOOK_TOKEN is shorter than 16 characters: use a long random token');
     }
     const metrics = createMetrics(() => countOpenIncidentsBySeverity(db));
+    const registry = await createPlaybookRegistry(config.playbooks.dir, logger, metrics);
     const webhook = createWebhookHandler({
       db, clock, logger, metrics, webhookToken: config.webhookToken, maxBytes: config.webhookMaxBytes, cards: config.slack !== undefined,
+      mayStartPlaybook: registry.matchesAny,
     });
     const checkReady = async () => {
       const pending = await pendingMigrations(db);
       if (pending > 0) throw new Error(`${pending} migration(s) not applied`);
     };
 
-    const registry = await createPlaybookRegistry(config.playbooks.dir, logger, metrics);
     const pd = config.pagerduty;
     const pager = pd && createPagerDutyClient({ config: pd, metrics, agent: deps.pagerAgent });
     const pagerServices = pd && pd.services.size ? [...pd.services.keys()] : undefined;

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Db } from '../db/db.js';
 import { isDataException } from '../db/errors.js';
 import { storeRejectedWebhook } from '../db/rejected-webhooks.js';
-import { ingestNotification } from '../incidents/intake.js';
+import { ingestNotification, type IntakeOptions } from '../incidents/intake.js';
 import { incidentRef } from '../incidents/types.js';
 import { parseNotification, type Notification } from '../ingest/notification.js';
 import type { Clock } from '../lib/clock.js';
@@ -14,15 +14,13 @@ import { readBody } from './body.js';
 import { HttpError, sendJson } from './respond.js';
 
 /** What the Alertmanager webhook handler is built from. */
-export interface WebhookDeps {
+export interface WebhookDeps extends IntakeOptions {
   db: Db;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
   webhookToken: string | undefined;
   maxBytes: number;
-  /** Whether incidents are shown anywhere (Slack on): then each change queues a card update. */
-  cards: boolean;
 }
 
 /**
@@ -70,7 +68,7 @@ export function createWebhookHandler(deps: WebhookDeps) {
     const n: Notification = parsed.value;
     let result;
     try {
-      result = await ingestNotification(db, n, clock.now(), { cards: deps.cards });
+      result = await ingestNotification(db, n, clock.now(), { cards: deps.cards, mayStartPlaybook: deps.mayStartPlaybook });
     } catch (err) {
       // A data exception (SQLSTATE class 22) means this body can never be stored: a 5xx would make
       // Alertmanager retry it forever. Refuse it and keep it, like any invalid payload.

@@ -27,12 +27,22 @@ export interface IntakeResult {
   resolved: number[];
 }
 
+/** How the intake's follow-up work is chosen. */
+export interface IntakeOptions {
+  /** Whether incidents are shown anywhere (Slack on): then each change queues a card update. */
+  cards: boolean;
+  /**
+   * Whether a firing alert with these labels may start a playbook; only then is the incident's
+   * playbooks.match job queued. Without it, every firing alert queues one.
+   */
+  mayStartPlaybook?: (labels: Readonly<Record<string, string>>) => boolean;
+}
+
 /**
  * Stores one Alertmanager notification in ONE transaction: alerts, the group's incident, timeline
  * events and follow-up jobs. When this resolves, everything is committed; when it throws, nothing is.
- * `cards: false` (nothing shows incidents, Slack is off): no card updates are queued.
  */
-export async function ingestNotification(db: Db, n: Notification, at: Date, options: { cards: boolean }): Promise<IntakeResult> {
+export async function ingestNotification(db: Db, n: Notification, at: Date, options: IntakeOptions): Promise<IntakeResult> {
   return db.transaction(async (tx) => {
     const { open, latest: previous, lookups } = await readGroupState(tx, n.groupKey, n.alerts, at);
     let target = open;
@@ -66,7 +76,10 @@ export async function ingestNotification(db: Db, n: Notification, at: Date, opti
     // incident's card is first posted by its incident.opened job.
     const cardIncidents = options.cards ? [...new Set(events.map((e) => e.incidentId))].filter((id) => id !== opened?.id) : [];
     // Alerts that fired may match playbooks (a re-sent alert fires nothing, so it starts nothing).
-    const fired = new Set(events.filter((e) => e.kind === 'alerts.fired' || e.kind === 'alerts.refired').map((e) => e.incidentId));
+    const mayStart = options.mayStartPlaybook ?? (() => true);
+    const fired = new Set(plan.steps
+      .filter((s) => (s.outcome === 'fired' || s.outcome === 'refired') && mayStart(n.alerts[s.index]!.labels))
+      .map(incidentOf));
     const jobs = [...(opened ? openingJobs(opened.id) : []), ...cardIncidents.map(cardJob), ...[...fired].map(matchJob)];
     await writeIntake(tx, n.alerts, plan.steps, incidentOf, events, at, jobs);
 

@@ -1,12 +1,15 @@
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { loadPlaybooks } from './loader.js';
+import { matchesAll } from './matchers.js';
 import { formatProblem, type Playbook, type Problem } from './validate.js';
 
 /** The playbooks in use. Reloading swaps the whole set at once; runs under way keep their own copy. */
 export interface PlaybookRegistry {
   current(): readonly Playbook[];
   find(name: string): Playbook | undefined;
+  /** Whether an alert with these labels satisfies one of the playbooks' matchers. */
+  matchesAny(labels: Readonly<Record<string, string>>): boolean;
   problems(): readonly Problem[];
   /** Reads the directory again. Broken files are left out, logged and counted; the rest are used. */
   reload(): Promise<void>;
@@ -18,6 +21,7 @@ export async function createPlaybookRegistry(dir: string, logger: Logger, metric
   const registry: PlaybookRegistry = {
     current: () => playbooks,
     find: (name) => playbooks.find((p) => p.definition.name === name),
+    matchesAny: (labels) => playbooks.some((p) => matchesAll(p.matchers, labels)),
     problems: () => problems,
     async reload() {
       const set = await loadPlaybooks(dir);

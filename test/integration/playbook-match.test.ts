@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { metricValue, startTestApp, type TestApp } from '../support/app.js';
 import { backends, type TestDatabase } from '../support/databases.js';
 import { playbookDir } from '../support/playbooks.js';
 import { eventually } from '../support/wait.js';
@@ -45,9 +45,12 @@ for (const backend of backends()) {
       await database.close();
     });
 
-    test('alerts that do not match start nothing', async () => {
+    const matchJobsRun = () => metricValue(app, 'firebreak_jobs_total', { kind: 'playbooks.match', outcome: 'done' });
+
+    test('alerts that match no playbook queue no match job and start nothing', async () => {
       assert.equal((await app.postWebhook(webhook([{ pod: 'p1', tier: 'batch' }, { pod: 'p2', tier: 'batch' }]))).status, 200);
-      await settled();
+      assert.equal((await db().query(`SELECT 1 FROM jobs WHERE kind = 'playbooks.match'`)).rowCount, 0);
+      assert.equal(await matchJobsRun(), 0);
       assert.deepEqual(await runs(), []);
     });
 
@@ -61,6 +64,7 @@ for (const backend of backends()) {
       const output = await eventually('the step ran', async () => (await db().query<{ output: { stdout: string } }>(
         `SELECT output FROM step_runs WHERE step_id = 'show' AND status = 'succeeded'`)).rows[0]?.output);
       assert.equal(output.stdout, 'p3|summary of p3');
+      assert.equal(await matchJobsRun(), 1);
     });
 
     test('more matching alerts do not start it again', async () => {
