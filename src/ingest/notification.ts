@@ -81,7 +81,7 @@ export interface PayloadProblem {
 
 /** Validates a parsed JSON body as an Alertmanager webhook and normalizes it. */
 export function parseNotification(json: unknown): { ok: true; value: Notification } | { ok: false; problem: PayloadProblem } {
-  const unstorable = findUnstorableText(json, []);
+  const unstorable = findUnstorableText(json);
   if (unstorable) return { ok: false, problem: unstorable };
   const parsed = notificationSchema.safeParse(json);
   if (!parsed.success) {
@@ -116,20 +116,36 @@ export function parseNotification(json: unknown): { ok: true; value: Notificatio
 }
 
 /** The first string (key or value) Postgres could not store, so it is refused as 400, not retried as 500. */
-function findUnstorableText(value: unknown, path: PropertyKey[]): PayloadProblem | undefined {
-  if (typeof value === 'string') {
-    return UNSTORABLE.test(value) ? { path: formatPath(path) || '(body)', message: 'contains a NUL character or an unpaired surrogate' } : undefined;
-  }
+function findUnstorableText(value: unknown): PayloadProblem | undefined {
+  const found = unstorablePath(value);
+  if (!found) return undefined;
+  const { reversed, key } = found;
+  return {
+    path: formatPath(reversed.reverse()) || '(body)',
+    message: key ? 'has a key with a NUL character or an unpaired surrogate' : 'contains a NUL character or an unpaired surrogate',
+  };
+}
+
+// Walks the parsed body without allocating on the way down (every webhook passes through here);
+// the path is built, reversed, only on the way back up from a bad string.
+function unstorablePath(value: unknown): { reversed: PropertyKey[]; key: boolean } | undefined {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? { reversed: [], key: false } : undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = findUnstorableText(value[i], [...path, i]);
-      if (found) return found;
+      const found = unstorablePath(value[i]);
+      if (found) {
+        found.reversed.push(i);
+        return found;
+      }
     }
   } else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (UNSTORABLE.test(k)) return { path: formatPath(path) || '(body)', message: `has a key with a NUL character or an unpaired surrogate` };
-      const found = findUnstorableText(v, [...path, k]);
-      if (found) return found;
+    for (const k in value) {
+      if (UNSTORABLE.test(k)) return { reversed: [], key: true };
+      const found = unstorablePath((value as Record<string, unknown>)[k]);
+      if (found) {
+        found.reversed.push(k);
+        return found;
+      }
     }
   }
   return undefined;
