@@ -66,9 +66,8 @@ export async function readGroupState(tx: Queryable, groupKey: string, alerts: re
 
 /**
  * Applies the plan's alert steps, appends the timeline entries, and enqueues the jobs. Superseded
- * rows are closed in a
- * statement of their own first (at most one firing row per fingerprint: the new instance must not
- * meet the old one in the index); everything else is one statement.
+ * rows are closed in a statement of their own first (at most one firing row per fingerprint: the
+ * new instance must not meet the old one in the index); everything else is one statement.
  */
 export async function writeIntake(
   tx: Queryable,
