@@ -92,21 +92,28 @@ export async function writeIntake(
       status: a.status, labels: a.labels, annotations: a.annotations, generator_url: a.generatorUrl };
   });
 
-  if (superseded.length) await tx.query(`WITH upd AS (${UPDATE_ALERTS}) SELECT count(*) FROM upd`, [JSON.stringify(superseded), at]);
-  await tx.query(
-    `WITH upd AS (${UPDATE_ALERTS}),
-          ins AS (${INSERT_ALERTS}),
-          tl AS (${timelineInsertSql(4)} RETURNING 1),
-          job AS (${enqueueJobsSql(5)})
-     SELECT (SELECT count(*) FROM upd) AS updated, (SELECT count(*) FROM ins) AS inserted, (SELECT count(*) FROM tl) AS events,
-            (SELECT count(pg_notify($6, kind)) FROM job) AS jobs`,
-    [JSON.stringify(updates), at, JSON.stringify(inserts), timelineParam(timeline), jobsParam(jobs), JOBS_CHANNEL],
-  );
+  if (superseded.length) await tx.query(`WITH upd AS (${updateAlertsSql(1, 2)}) SELECT 1`, [JSON.stringify(superseded), at]);
+  // One statement holding only the parts this notification needs: each part costs Postgres its
+  // set-up even with no rows (typically only inserts and a timeline entry are left).
+  const params: unknown[] = [at];
+  const param = (value: unknown) => params.push(value);
+  const parts: string[] = [];
+  if (updates.length) parts.push(`upd AS (${updateAlertsSql(param(JSON.stringify(updates)), 1)})`);
+  if (inserts.length) parts.push(`ins AS (${insertAlertsSql(param(JSON.stringify(inserts)), 1)})`);
+  if (timeline.length) parts.push(`tl AS (${timelineInsertSql(param(timelineParam(timeline)))})`);
+  if (jobs.length) parts.push(`job AS (${enqueueJobsSql(param(jobsParam(jobs)))})`);
+  if (!parts.length) return;
+  // Data-modifying CTEs run to completion whether or not the query reads them; the jobs are read
+  // to wake the workers.
+  const notify = jobs.length ? `SELECT count(pg_notify($${param(JOBS_CHANNEL)}, kind)) FROM job` : 'SELECT 1';
+  await tx.query(`WITH ${parts.join(',\n')}\n${notify}`, params);
 }
 
-// $1: rows to update, $2: now. A repeat keeps status and end time: a stale firing notice must not
-// revive a resolved row.
-const UPDATE_ALERTS = `
+/**
+ * Updates the alert rows of parameter `$rows` at time `$now`. A repeat keeps status and end time: a
+ * stale firing notice must not revive a resolved row.
+ */
+const updateAlertsSql = (rows: number, now: number) => `
   UPDATE alerts a SET
      status = CASE WHEN u.repeat THEN a.status ELSE u.status END,
      ends_at = CASE WHEN u.repeat THEN a.ends_at ELSE u.ends_at END,
@@ -114,24 +121,24 @@ const UPDATE_ALERTS = `
      annotations = COALESCE(u.annotations, a.annotations),
      generator_url = COALESCE(u.generator_url, a.generator_url),
      incident_id = u.incident_id,
-     last_seen_at = $2,
-     resolved_at = CASE WHEN u.repeat THEN a.resolved_at WHEN u.status = 'resolved' THEN COALESCE(a.resolved_at, $2) END,
+     last_seen_at = $${now},
+     resolved_at = CASE WHEN u.repeat THEN a.resolved_at WHEN u.status = 'resolved' THEN COALESCE(a.resolved_at, $${now}) END,
      times_received = a.times_received + u.received
-    FROM jsonb_to_recordset($1::jsonb) AS u(id bigint, status text, ends_at timestamptz, labels jsonb, annotations jsonb,
+    FROM jsonb_to_recordset($${rows}::jsonb) AS u(id bigint, status text, ends_at timestamptz, labels jsonb, annotations jsonb,
                                             generator_url text, incident_id bigint, received int, repeat boolean)
-   WHERE a.id = u.id
-  RETURNING 1`;
+   WHERE a.id = u.id`;
 
-// $3: rows to insert, $2: now. ON CONFLICT only matters if another group's webhook inserted the
-// same alert since the read.
-const INSERT_ALERTS = `
+/**
+ * Inserts the alert rows of parameter `$rows` at time `$now`. ON CONFLICT only matters if another
+ * group's webhook inserted the same alert since the read.
+ */
+const insertAlertsSql = (rows: number, now: number) => `
   INSERT INTO alerts (incident_id, fingerprint, starts_at, ends_at, status, alertname, labels, annotations,
                       generator_url, first_seen_at, last_seen_at, resolved_at)
   SELECT r.incident_id, r.fingerprint, r.starts_at, r.ends_at, r.status, r.labels->>'alertname', r.labels,
-         r.annotations, r.generator_url, $2, $2, CASE WHEN r.status = 'resolved' THEN $2::timestamptz END
-    FROM jsonb_to_recordset($3::jsonb) AS r(incident_id bigint, fingerprint text, starts_at timestamptz,
+         r.annotations, r.generator_url, $${now}, $${now}, CASE WHEN r.status = 'resolved' THEN $${now}::timestamptz END
+    FROM jsonb_to_recordset($${rows}::jsonb) AS r(incident_id bigint, fingerprint text, starts_at timestamptz,
                                             ends_at timestamptz, status text, labels jsonb, annotations jsonb,
                                             generator_url text)
   ON CONFLICT (fingerprint, starts_at) DO UPDATE
-     SET last_seen_at = EXCLUDED.last_seen_at, times_received = alerts.times_received + 1
-  RETURNING 1`;
+     SET last_seen_at = EXCLUDED.last_seen_at, times_received = alerts.times_received + 1`;
