@@ -133,8 +133,13 @@ export function createPgDb({ url, logger, max = 10 }: PgDbOptions): Db {
       const tx: Queryable = { query: (text, params) => run(client, text, params), exec: (sql) => exec(client, sql) };
       let broken: unknown;
       try {
-        // One round trip for BEGIN and the lock: the simple protocol takes several statements.
-        await exec(client, options?.lock ? `BEGIN; ${advisoryLockSql(options.lock)}` : 'BEGIN');
+        // One round trip for BEGIN, the lock and the setting: the simple protocol takes several
+        // statements. SET LOCAL ends with the transaction, so the pooled connection is unchanged.
+        await exec(client, [
+          'BEGIN',
+          ...(options?.planOnce ? ['SET LOCAL plan_cache_mode = force_generic_plan'] : []),
+          ...(options?.lock ? [advisoryLockSql(options.lock)] : []),
+        ].join('; '));
         const result = await fn(tx);
         await tx.query('COMMIT');
         return result;

@@ -112,7 +112,7 @@ export async function ingestNotification(db: Db, n: Notification, at: Date, opti
     const counts: Record<AlertOutcome, number> = { fired: 0, refired: 0, resolved: 0, repeat: 0 };
     for (const s of plan.steps) if (!s.superseded) counts[s.outcome]++;
     return { incidentNumbers: touched.map((id) => numbers.get(id)!), opened: opened?.number ?? null, counts, resolved };
-  }, { lock: groupLock(n.groupKey) });
+  }, { lock: groupLock(n.groupKey), planOnce: true });
 }
 
 /** One timeline event per incident and outcome (a 2,000-alert storm is one event, not 2,000). */

@@ -41,6 +41,31 @@ describe('on a real Postgres shared by concurrent requests', () => {
     }
   });
 
+  test('a planOnce transaction reuses one plan, and leaves the pooled connection as it was', { skip: NEEDS_POSTGRES }, async () => {
+    const database = await postgresBackend()!.create();
+    const db = createPgDb({ url: database.url!, logger: createLogger('silent'), max: 1 });
+    try {
+      const lookup = 'SELECT id FROM incidents WHERE group_key = $1';
+      const plans = async () => (await db.query<{ generic_plans: number; custom_plans: number }>(
+        'SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1', [lookup])).rows[0];
+      for (const key of ['a', 'b', 'c']) {
+        const mode = await db.transaction(async (tx) => {
+          await tx.query(lookup, [key]);
+          return (await tx.query<{ mode: string }>("SELECT current_setting('plan_cache_mode') AS mode")).rows[0]!.mode;
+        }, { planOnce: true });
+        assert.equal(mode, 'force_generic_plan');
+      }
+      assert.deepEqual(await plans(), { generic_plans: 3, custom_plans: 0 });
+      // Outside such a transaction, the same connection is back to Postgres's default choice.
+      assert.equal((await db.query<{ mode: string }>("SELECT current_setting('plan_cache_mode') AS mode")).rows[0]!.mode, 'auto');
+      await db.query(lookup, ['d']);
+      assert.deepEqual(await plans(), { generic_plans: 3, custom_plans: 1 });
+    } finally {
+      await db.close();
+      await database.close();
+    }
+  });
+
   test('a database outage answers 503, and the redelivery afterwards loses nothing', { skip: NEEDS_POSTGRES }, async () => {
     const { database, proxy, viaProxy } = await behindProxy();
     const app = await startTestApp({ db: viaProxy, close: async () => {} });
