@@ -32,9 +32,10 @@ export interface Db extends Queryable {
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
-   * Calls `onNotify` for each NOTIFY on `channel` (delivered at commit). Best effort: a lost
-   * connection is re-established, and notifications sent meanwhile are lost, so listeners also poll.
-   * Resolves to the function that stops listening.
+   * Calls `onNotify` for each NOTIFY on `channel` (delivered at commit). A lost connection is
+   * re-established; notifications sent meanwhile are lost, so once listening again it calls
+   * `onNotify('')` for the listener to look for what it missed. Resolves to the function that
+   * stops listening.
    */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;

@@ -29,7 +29,7 @@ function statementName(text: string): string {
 }
 
 // A LISTEN connection that drops is re-opened after this long; notifications sent meanwhile are
-// lost, which is why listeners also poll.
+// lost, so the listener is told once it is back (onNotify('')), and looks.
 const RELISTEN_DELAY_MS = 1_000;
 
 /** LISTEN on a connection of its own (a pooled one would be handed to others), re-opened when lost. */
@@ -40,6 +40,7 @@ async function listenWithReconnect(options: {
   let client: pg.Client | undefined;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let lost = false;
   const connect = async (): Promise<void> => {
     const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, application_name: 'firebreak-listen' });
     c.on('notification', (n) => {
@@ -49,12 +50,20 @@ async function listenWithReconnect(options: {
       logger.warn({ err: err.message, channel }, 'LISTEN connection lost; reconnecting');
       void c.end().catch(() => {});
       if (client === c) client = undefined;
+      lost = true;
       schedule();
     });
     await c.connect();
     await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-    if (stopped) await c.end();
-    else client = c;
+    if (stopped) {
+      await c.end();
+      return;
+    }
+    client = c;
+    if (lost) {
+      lost = false;
+      onNotify(''); // what was sent while the connection was down
+    }
   };
   const schedule = () => {
     if (stopped || timer) return;
@@ -72,6 +81,7 @@ async function listenWithReconnect(options: {
   } catch (err) {
     // Not fatal: the database may come back; until then listeners poll.
     logger.warn({ err: (err as Error).message, channel }, 'LISTEN failed; retrying');
+    lost = true;
     schedule();
   }
   return async () => {

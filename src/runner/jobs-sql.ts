@@ -47,7 +47,9 @@ export async function claimJobs(db: Queryable, owner: string, kinds: readonly st
  */
 export async function msUntilNextJob(db: Queryable, kinds: readonly string[]): Promise<number | null> {
   const { rows } = await db.query<{ ms: number | null }>(
-    `SELECT GREATEST(0, extract(epoch FROM min(CASE WHEN c.lease_owner IS NULL THEN c.run_at ELSE c.lease_until END) - now()) * 1000)::float8 AS ms
+    // Not GREATEST(0, ...) in SQL: GREATEST skips NULLs, so an empty queue would read as "due now"
+    // and an idle worker would look every few milliseconds.
+    `SELECT (extract(epoch FROM min(CASE WHEN c.lease_owner IS NULL THEN c.run_at ELSE c.lease_until END) - now()) * 1000)::float8 AS ms
        FROM jobs c
       WHERE c.kind = ANY($1::text[]) AND c.failed_at IS NULL
         AND NOT (c.lease_owner IS NULL AND c.unique_key IS NOT NULL AND EXISTS (
@@ -56,7 +58,8 @@ export async function msUntilNextJob(db: Queryable, kinds: readonly string[]): P
                  AND r.lease_owner IS NOT NULL AND r.lease_until >= now()))`,
     [kinds],
   );
-  return rows[0]?.ms ?? null;
+  const ms = rows[0]?.ms ?? null;
+  return ms === null ? null : Math.max(0, ms);
 }
 
 /** Keeps a running job's lease alive (the heartbeat of a long step). False when it was lost. */

@@ -4,6 +4,7 @@ import { ErrorCode, FirebreakError } from '../../src/lib/errors.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createMetrics } from '../../src/lib/metrics.js';
 import { enqueueJob } from '../../src/runner/queue.js';
+import { msUntilNextJob } from '../../src/runner/jobs-sql.js';
 import { startWorker, type JobHandler, type Worker } from '../../src/runner/worker.js';
 import { backends, type TestDatabase } from '../support/databases.js';
 
@@ -46,7 +47,24 @@ for (const backend of backends()) {
       await waitUntil('the job to be gone', async () => (await jobs()).length === 0);
     });
 
-    test('a lost LISTEN connection is re-opened, and NOTIFY wakes the worker again', { skip: backend.name === 'pglite' && 'PGlite has no separate LISTEN connection to lose' }, async () => {
+    test('an idle worker with nothing queued sleeps until its poll: it looks once, not every few milliseconds', async () => {
+      let looks = 0;
+      const db = { ...database.db, query: ((sql: string, params?: unknown[]) => {
+        if (sql.includes('SET lease_owner = $1')) looks++;
+        return database.db.query(sql, params);
+      }) as typeof database.db.query };
+      const w = await startWorker({ db, handlers: { 'test.idle': async () => {} }, logger, metrics: createMetrics(async () => ({})), pollMs: 60_000 });
+      workers.push(w);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(looks, 1, 'one look at start, then asleep until a NOTIFY or the poll');
+      assert.equal(await msUntilNextJob(database.db, ['test.idle']), null, 'nothing waits: no next job');
+      await database.db.transaction((tx) => enqueueJob(tx, { kind: 'test.idle-later', runAt: new Date(Date.now() + 60_000) }));
+      const ms = await msUntilNextJob(database.db, ['test.idle-later']);
+      assert.ok(ms !== null && ms > 50_000 && ms <= 60_000, `a job due in a minute is ${ms} ms away`);
+      await database.db.query("DELETE FROM jobs WHERE kind = 'test.idle-later'"); // the next tests start from an empty queue
+    });
+
+    test('a lost LISTEN connection is re-opened: a job queued while it was down runs once it is back, and NOTIFY wakes the worker again', { skip: backend.name === 'pglite' && 'PGlite has no separate LISTEN connection to lose' }, async () => {
       const seen: number[] = [];
       await start({ 'test.relisten': async (job) => { seen.push(job.payload.n as number); } });
       await new Promise((r) => setTimeout(r, 200));
@@ -56,10 +74,14 @@ for (const backend of backends()) {
       assert.equal(before, workers.length, 'one LISTEN connection per worker');
       await database.db.query(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'firebreak-listen' AND datname = current_database()");
-      await waitUntil('every LISTEN connection to be back', async () => (await listeners()) === before);
-      await new Promise((r) => setTimeout(r, 100));
+      // Re-opening waits a second, so there is a moment when nobody listens: this job's NOTIFY is lost.
+      await waitUntil('every LISTEN connection to be gone', async () => (await listeners()) === 0);
       await database.db.transaction((tx) => enqueueJob(tx, { kind: 'test.relisten', payload: { n: 1 } }));
-      await waitUntil('the job to run (the poll is a minute away)', () => seen.length === 1);
+      await waitUntil('the job queued meanwhile to run (the poll is a minute away)', () => seen.length === 1);
+      assert.equal(await listeners(), before, 'every LISTEN connection is back');
+      await database.db.transaction((tx) => enqueueJob(tx, { kind: 'test.relisten', payload: { n: 2 } }));
+      await waitUntil('the next job to run on its NOTIFY', () => seen.length === 2);
+      assert.deepEqual(seen, [1, 2]);
     });
 
     test('failures are retried with backoff, the error kept meanwhile; success removes the job', async () => {
