@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatPath, parseNotification } from '../../src/ingest/notification.js';
+import { formatPath, parseNotification, parseWithSchema, wellFormedNotification } from '../../src/ingest/notification.js';
 import { fixture } from '../support/app.js';
 
 const base = async () => JSON.parse(await fixture('alertmanager/firing-single.json'));
@@ -66,6 +66,55 @@ describe('parseNotification', () => {
     const body = await base();
     body.alerts[0].annotations.summary = 'disk 🔥 full';
     assert.ok(parseNotification(body).ok);
+  });
+
+  test('the fast path takes every fixture, and on 1,000s of mutated payloads never accepts what the schema refuses nor differs from it', async () => {
+    const fixtures = [];
+    for (const name of ['firing-single', 'firing-group', 'partial-resolve', 'resolved-group', 'resolved-single', 'storm-2000']) {
+      const body = JSON.parse(await fixture(`alertmanager/${name}.json`));
+      body.alerts = body.alerts.slice(0, 3);
+      assert.deepEqual(wellFormedNotification(body), (parseWithSchema(body) as { value: unknown }).value, name);
+      fixtures.push(body);
+    }
+    const values: unknown[] = [null, 0, 1.5, -1, 2 ** 60, '', 'x', 'x'.repeat(129), 'x'.repeat(4097), 'firing', '4', [], {}, { a: 1 }, true,
+      '2026-13-45T00:00:00Z', '0000-01-01T00:00:00Z', '0001-01-01T00:00:00Z', '2026-11-21T06:57:15.457695482Z', '2026-11-21 06:57:15Z'];
+    // Every place in the payload: delete it, set it to each value, add a "__proto__" key beside it.
+    const mutants: unknown[] = [];
+    const visit = (body: unknown, path: (string | number)[]) => {
+      const node = path.reduce<any>((at, k) => at[k], body); // eslint-disable-line @typescript-eslint/no-explicit-any
+      if (node && typeof node === 'object') {
+        for (const k of Object.keys(node)) {
+          const key = Array.isArray(node) ? Number(k) : k;
+          for (const v of [undefined, ...values]) mutants.push(mutate(body, [...path, key], v));
+          visit(body, [...path, key]);
+        }
+        if (!Array.isArray(node)) mutants.push(mutate(body, [...path, '__proto__'], 'x'));
+      }
+    };
+    const mutate = (body: unknown, path: (string | number)[], value: unknown) => {
+      const copy = structuredClone(body);
+      const parent = path.slice(0, -1).reduce<any>((at, k) => at[k], copy); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const last = path.at(-1)!;
+      if (value === undefined) delete parent[last];
+      else if (last === '__proto__') Object.defineProperty(parent, last, { value, enumerable: true, configurable: true, writable: true });
+      else parent[last] = value;
+      return copy;
+    };
+    for (const body of fixtures) visit(body, []);
+    fixtures.forEach((body) => mutants.push(mutate(body, ['alerts', 1], structuredClone((body.alerts as unknown[])[0]))));
+
+    let taken = 0;
+    let refused = 0;
+    for (const m of mutants) {
+      const fast = wellFormedNotification(m);
+      const schema = parseWithSchema(m);
+      if (!schema.ok) refused++;
+      if (!fast) continue;
+      taken++;
+      assert.ok(schema.ok, `the fast path accepted what the schema refuses: ${JSON.stringify(schema)}`);
+      assert.deepEqual(fast, schema.value);
+    }
+    assert.ok(mutants.length > 3000 && taken > 500 && refused > 1000, `${mutants.length} mutants: ${taken} taken by the fast path, ${refused} refused`);
   });
 
   test('formatPath', () => {
