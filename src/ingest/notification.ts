@@ -102,14 +102,13 @@ export function parseWithSchema(json: unknown): { ok: true; value: Notification 
 }
 
 /**
- * The common case without the schema's cost (a third of a webhook's CPU in bench:ingest): a
+ * The common case without the schema's cost (a sixth of a webhook's node CPU in bench:ingest): a
  * notification every field of which is plainly valid, normalized as the schema would. Anything
  * else (undefined) goes to the schema, which decides and names the bad field. It accepts only what
  * the schema accepts, with the same result: a test holds the two to that on mutated payloads.
  */
-export function wellFormedNotification(json: unknown): Notification | undefined {
-  if (!isRecord(json)) return undefined;
-  const n = json as Record<string, unknown>;
+export function wellFormedNotification(n: unknown): Notification | undefined {
+  if (!isRecord(n)) return undefined;
   if (n.version !== '4' || !isStatus(n.status) || typeof n.receiver !== 'string' || !isText(n.groupKey, 4096)) return undefined;
   if (!optional(n.groupLabels, isLabelSet) || !optional(n.commonLabels, isLabelSet) || !optional(n.commonAnnotations, isLabelSet)) return undefined;
   if (!optional(n.externalURL, isString) || !optional(n.truncatedAlerts, isCount)) return undefined;
@@ -121,7 +120,7 @@ export function wellFormedNotification(json: unknown): Notification | undefined 
     if (!optional(a.generatorURL, isString) || !isText(a.fingerprint, 128) || fingerprints.has(a.fingerprint)) return undefined;
     fingerprints.add(a.fingerprint);
   }
-  return normalize(json as z.input<typeof notificationSchema>);
+  return normalize(n as z.input<typeof notificationSchema>);
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string';
