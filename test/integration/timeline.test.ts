@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { MIGRATIONS_DIR } from '../../src/db/migrate.js';
 import { appendTimeline, verifyTimeline } from '../../src/incidents/timeline.js';
 import { backends, type TestDatabase } from '../support/databases.js';
 import { fixture, startTestApp, type TestApp } from '../support/app.js';
@@ -69,6 +72,31 @@ for (const backend of backends()) {
           await tx.query(`DELETE FROM timeline_events WHERE incident_id = ${otherId} AND seq = 2`);
         });
         assert.equal(await verifyTimeline(other.db, otherId), 2);
+      } finally {
+        await other.close();
+      }
+    });
+
+    test('a chain hashed by the SQL-language digest of migration 0003 still verifies under 0009\'s PL/pgSQL one', async () => {
+      const other = await backend.create();
+      try {
+        const migration = (name: string) => readFile(join(MIGRATIONS_DIR, name), 'utf8');
+        const lang = async () => (await other.db.query<{ lanname: string }>(
+          "SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.proname = 'timeline_event_digest'")).rows[0]!.lanname;
+        assert.equal(await lang(), 'plpgsql');
+        const original = /CREATE FUNCTION timeline_event_digest[\s\S]*?\$\$;/.exec(await migration('0003_timeline.sql'))![0];
+        await other.db.exec(original.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION'));
+        assert.equal(await lang(), 'sql');
+
+        const app2 = await startTestApp(other);
+        await app2.postWebhook(await fixture('alertmanager/firing-group.json'));
+        const otherId = await incidentId(other.db, 1);
+        await other.db.exec(await migration('0009_timeline_digest_plpgsql.sql'));
+        assert.equal(await lang(), 'plpgsql');
+        await app2.postWebhook(await fixture('alertmanager/resolved-group.json'));
+        await app2.close();
+        assert.ok((await timeline(other.db, 1)).length >= 3);
+        assert.equal(await verifyTimeline(other.db, otherId), null);
       } finally {
         await other.close();
       }
