@@ -49,7 +49,9 @@ export interface TransactionOptions {
    * Plan the transaction's statements once per connection and reuse the plan, for a hot path whose
    * statements find rows by key. Postgres otherwise re-plans a prepared statement on every run when
    * it guesses that its parameters matter: for the intake's read, a third of a millisecond per
-   * small webhook. Only the Postgres adapter caches plans; PGlite ignores this.
+   * small webhook. JIT is off in such a transaction: a plan costed over jit_above_cost (the
+   * intake's read, on a large alerts table not yet analyzed) was compiled again on every run, about
+   * 12 ms each. Only the Postgres adapter caches plans; PGlite ignores this.
    */
   planOnce?: boolean;
 }

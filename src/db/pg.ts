@@ -143,11 +143,11 @@ export function createPgDb({ url, logger, max = 10 }: PgDbOptions): Db {
       const tx: Queryable = { query: (text, params) => run(client, text, params), exec: (sql) => exec(client, sql) };
       let broken: unknown;
       try {
-        // One round trip for BEGIN, the lock and the setting: the simple protocol takes several
+        // One round trip for BEGIN, the lock and the settings: the simple protocol takes several
         // statements. SET LOCAL ends with the transaction, so the pooled connection is unchanged.
         await exec(client, [
           'BEGIN',
-          ...(options?.planOnce ? ['SET LOCAL plan_cache_mode = force_generic_plan'] : []),
+          ...(options?.planOnce ? ['SET LOCAL plan_cache_mode = force_generic_plan', 'SET LOCAL jit = off'] : []),
           ...(options?.lock ? [advisoryLockSql(options.lock)] : []),
         ].join('; '));
         const result = await fn(tx);
