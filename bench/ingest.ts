@@ -1,7 +1,7 @@
 /**
  * npm run bench:ingest — Alertmanager-shaped load against firebreak, on PGlite and (with
  * DATABASE_URL) on Postgres, compared with a floor: a minimal receiver that only parses the JSON
- * and does one multi-row upsert per webhook into an equivalent table.
+ * and does one multi-row upsert per webhook into an equivalent table (see FLOORS).
  *
  * Env: BENCH_WEBHOOKS (400 per round), BENCH_ALERTS (50 per webhook), BENCH_CONCURRENCY (16), BENCH_GROUPS (40),
  * BENCH_ROUNDS (3), BENCH_BACKENDS (pglite,postgres).
@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { loadConfig } from '../src/config/config.js';
 import type { Db } from '../src/db/db.js';
 import { createLogger } from '../src/lib/logger.js';
+import { migrate } from '../src/db/migrate.js';
 import { startFirebreak } from '../src/main.js';
 import { backends } from './backends.js';
 
@@ -91,24 +92,46 @@ async function load(url: string, bodies: string[]) {
   };
 }
 
-/** The floor: parse, then one multi-row upsert into an equivalent table. Nothing else. */
-async function startFloor(db: Db): Promise<Server> {
-  await db.exec(`CREATE TABLE IF NOT EXISTS floor_alerts (
-    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, fingerprint text NOT NULL, starts_at timestamptz NOT NULL,
-    status text NOT NULL, labels jsonb NOT NULL, annotations jsonb NOT NULL, generator_url text,
-    last_seen_at timestamptz NOT NULL, times_received int NOT NULL DEFAULT 1, UNIQUE (fingerprint, starts_at))`);
+/**
+ * The floors: parse, then one multi-row upsert per webhook. Nothing else. The floor the target is
+ * measured against writes an equivalent table: `alerts`' own columns, constraints and indexes
+ * (LIKE … INCLUDING ALL; without its foreign key, as the floor keeps no incidents). The bare floor,
+ * shown for reference, writes a 9-column table with 2 indexes.
+ */
+const FLOORS = {
+  floor: {
+    table: 'CREATE TABLE floor_alerts (LIKE alerts INCLUDING ALL)',
+    upsert: `INSERT INTO floor_alerts (incident_id, fingerprint, starts_at, ends_at, status, alertname, labels, annotations,
+                                       generator_url, first_seen_at, last_seen_at)
+             SELECT 0, r."fingerprint", r."startsAt", r."endsAt", r.status, r.labels->>'alertname', r.labels, r.annotations,
+                    r."generatorURL", now(), now()
+               FROM jsonb_to_recordset($1::jsonb) AS r("fingerprint" text, "startsAt" timestamptz, "endsAt" timestamptz,
+                                                       status text, labels jsonb, annotations jsonb, "generatorURL" text)
+             ON CONFLICT (fingerprint, starts_at) DO UPDATE SET last_seen_at = now(), times_received = floor_alerts.times_received + 1`,
+  },
+  'bare floor': {
+    table: `CREATE TABLE bare_floor_alerts (
+      id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, fingerprint text NOT NULL, starts_at timestamptz NOT NULL,
+      status text NOT NULL, labels jsonb NOT NULL, annotations jsonb NOT NULL, generator_url text,
+      last_seen_at timestamptz NOT NULL, times_received int NOT NULL DEFAULT 1, UNIQUE (fingerprint, starts_at))`,
+    upsert: `INSERT INTO bare_floor_alerts (fingerprint, starts_at, status, labels, annotations, generator_url, last_seen_at)
+             SELECT r."fingerprint", r."startsAt", r.status, r.labels, r.annotations, r."generatorURL", now()
+               FROM jsonb_to_recordset($1::jsonb) AS r("fingerprint" text, "startsAt" timestamptz, status text, labels jsonb, annotations jsonb, "generatorURL" text)
+             ON CONFLICT (fingerprint, starts_at) DO UPDATE SET last_seen_at = now(), times_received = bare_floor_alerts.times_received + 1`,
+  },
+};
+type FloorName = keyof typeof FLOORS;
+
+/** A floor's receiver, on a database migrated like firebreak's (so that `alerts` is there to copy). */
+async function startFloor(db: Db, { table, upsert }: (typeof FLOORS)[FloorName]): Promise<Server> {
+  await db.exec(table);
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = JSON.parse(Buffer.concat(chunks).toString()) as { alerts: unknown[] };
-      db.query(
-        `INSERT INTO floor_alerts (fingerprint, starts_at, status, labels, annotations, generator_url, last_seen_at)
-         SELECT r."fingerprint", r."startsAt", r.status, r.labels, r.annotations, r."generatorURL", now()
-           FROM jsonb_to_recordset($1::jsonb) AS r("fingerprint" text, "startsAt" timestamptz, status text, labels jsonb, annotations jsonb, "generatorURL" text)
-         ON CONFLICT (fingerprint, starts_at) DO UPDATE SET last_seen_at = now(), times_received = floor_alerts.times_received + 1`,
-        [JSON.stringify(body.alerts)],
-      ).then(() => { res.writeHead(200); res.end('{}'); }, (err: Error) => { res.writeHead(500); res.end(err.message); });
+      db.query(upsert, [JSON.stringify(body.alerts)])
+        .then(() => { res.writeHead(200); res.end('{}'); }, (err: Error) => { res.writeHead(500); res.end(err.message); });
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -121,7 +144,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const round = (r: number) => Array.from({ length: WEBHOOKS }, (_, i) => webhook((r + 1) * 1_000_000 + i));
 const storm = await readFile(new URL('../../shared/fixtures/alertmanager/storm-2000.json', import.meta.url), 'utf8');
 console.log(`load: ${WEBHOOKS} webhooks x ${ALERTS} new alerts in ${GROUPS} groups, ${CONCURRENCY} in flight; ` +
-  `${ROUNDS} rounds, firebreak and the floor taking turns, medians shown`);
+  `${ROUNDS} rounds, firebreak and the floors taking turns, medians shown`);
 if (!process.env.DATABASE_URL) console.log('postgres: skipped (set DATABASE_URL to include it)');
 
 type Load = Awaited<ReturnType<typeof load>>;
@@ -130,36 +153,42 @@ for (const backend of backends()) {
   const app = await startFirebreak(loadConfig({ PORT: '0', HOST: '127.0.0.1', ALERTMANAGER_WEBHOOK_TOKEN: TOKEN }), silent, { db: fb.db });
   const url = `${app.url}/webhooks/alertmanager`;
   const floorDb = await backend.open();
-  const floor = await startFloor(floorDb.db);
-  const floorUrl = `http://127.0.0.1:${(floor.address() as AddressInfo).port}/`;
+  await migrate(floorDb.db);
+  const floors = await Promise.all((Object.keys(FLOORS) as FloorName[]).map(async (name) => {
+    const server = await startFloor(floorDb.db, FLOORS[name]);
+    return { name, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
+  }));
   const warmUp = Array.from({ length: 16 }, (_, i) => webhook(100_000 + i));
-  await load(url, warmUp);
-  await load(floorUrl, warmUp);
+  for (const u of [url, ...floors.map((f) => f.url)]) await load(u, warmUp);
 
-  // Taking turns spreads the machine's drifts (other tenants, Postgres's background work) over both.
-  const runs: { firebreak: Load; floor: Load }[] = [];
+  // Taking turns spreads the machine's drifts (other tenants, Postgres's background work) over all.
+  const runs: Record<'firebreak' | FloorName, Load>[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const bodies = round(r);
-    runs.push({ firebreak: await load(url, bodies), floor: await load(floorUrl, bodies) });
+    const run = { firebreak: await load(url, bodies) } as Record<'firebreak' | FloorName, Load>;
+    for (const f of floors) run[f.name] = await load(f.url, bodies);
+    runs.push(run);
   }
   const stormNew = await send(url, storm);
   const stormRepeat = await send(url, storm);
   await app.close();
   await fb.dispose();
-  await new Promise((r) => floor.close(r));
+  for (const f of floors) await new Promise((r) => f.server.close(r));
   await floorDb.dispose();
 
-  const summary = (pick: (run: (typeof runs)[number]) => Load) => {
-    const of = (f: (l: Load) => number) => median(runs.map((run) => f(pick(run))));
+  const summary = (name: 'firebreak' | FloorName) => {
+    const of = (f: (l: Load) => number) => median(runs.map((run) => f(run[name])));
     return { alertsPerSecond: of((l) => l.alertsPerSecond), p50: of((l) => l.p50), p99: of((l) => l.p99), nodeCpuMs: of((l) => l.nodeCpuMs), pgCpuMs: of((l) => l.pgCpuMs) };
   };
-  const result = summary((run) => run.firebreak);
-  const floorResult = summary((run) => run.floor);
-  const ratios = runs.map((run) => run.firebreak.alertsPerSecond / run.floor.alertsPerSecond);
-  const cpu = (r: typeof result) =>
+  const cpu = (r: ReturnType<typeof summary>) =>
     `CPU/webhook: node ${fmt(r.nodeCpuMs, 2)} ms` + (backend.name === 'postgres' ? `, postgres ${fmt(r.pgCpuMs, 2)} ms` : '');
-  console.log(`${backend.name}: firebreak ${fmt(result.alertsPerSecond, 0)} alerts/s, ack p50 ${fmt(result.p50)} ms, p99 ${fmt(result.p99)} ms; ${cpu(result)}`);
-  console.log(`${backend.name}: floor     ${fmt(floorResult.alertsPerSecond, 0)} alerts/s, ack p50 ${fmt(floorResult.p50)} ms, p99 ${fmt(floorResult.p99)} ms; ${cpu(floorResult)}`);
-  console.log(`${backend.name}: firebreak / floor = ${fmt(median(ratios), 2)} (rounds: ${ratios.map((x) => fmt(x, 2)).join(', ')})`);
+  for (const name of ['firebreak', ...floors.map((f) => f.name)] as const) {
+    const r = summary(name);
+    console.log(`${backend.name}: ${name.padEnd(10)} ${fmt(r.alertsPerSecond, 0)} alerts/s, ack p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms; ${cpu(r)}`);
+  }
+  for (const f of floors) {
+    const ratios = runs.map((run) => run.firebreak.alertsPerSecond / run[f.name].alertsPerSecond);
+    console.log(`${backend.name}: firebreak / ${f.name} = ${fmt(median(ratios), 2)} (rounds: ${ratios.map((x) => fmt(x, 2)).join(', ')})`);
+  }
   console.log(`${backend.name}: storm-2000.json acknowledged in ${fmt(stormNew, 0)} ms (new), ${fmt(stormRepeat, 0)} ms (re-sent)`);
 }
