@@ -184,6 +184,8 @@ for (const backend of backends()) {
       const retried = await open({ alertname: 'Retried', severity: 'error' });
       await eventually('accepted after retries', async () => eventsFor(retried.key).some((e) => e.status === 202));
       assert.deepEqual(eventsFor(retried.key).map((e) => e.status), [500, 500, 429, 202]);
+      // The fake answered 202 before the job recorded it: wait for the job to finish.
+      await syncIdle(retried.id);
       const { rows } = await db().query<{ sent: string }>('SELECT sent FROM pages WHERE incident_id = $1', [retried.id]);
       assert.deepEqual(rows, [{ sent: 'trigger' }]);
     });
