@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { Db } from '../../src/db/db.js';
 import { createPgDb } from '../../src/db/pg.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { NEEDS_POSTGRES, postgresBackend } from '../support/databases.js';
@@ -16,6 +17,18 @@ async function behindProxy() {
   const proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
   url.host = `127.0.0.1:${proxy.port}`;
   return { database, proxy, viaProxy: createPgDb({ url: url.toString(), logger: createLogger('silent') }) };
+}
+
+/** A test database and a Db of one pooled connection to it, both closed after `fn`. */
+async function onOneConnection(fn: (db: Db) => Promise<void>) {
+  const database = await postgresBackend()!.create();
+  const db = createPgDb({ url: database.url!, logger: createLogger('silent'), max: 1 });
+  try {
+    await fn(db);
+  } finally {
+    await db.close();
+    await database.close();
+  }
 }
 
 describe('on a real Postgres shared by concurrent requests', () => {
@@ -42,9 +55,7 @@ describe('on a real Postgres shared by concurrent requests', () => {
   });
 
   test('a planOnce transaction reuses one plan, and leaves the pooled connection as it was', { skip: NEEDS_POSTGRES }, async () => {
-    const database = await postgresBackend()!.create();
-    const db = createPgDb({ url: database.url!, logger: createLogger('silent'), max: 1 });
-    try {
+    await onOneConnection(async (db) => {
       const lookup = 'SELECT id FROM incidents WHERE group_key = $1';
       const plans = async () => (await db.query<{ generic_plans: number; custom_plans: number }>(
         'SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1', [lookup])).rows[0];
@@ -60,19 +71,14 @@ describe('on a real Postgres shared by concurrent requests', () => {
       assert.equal((await db.query<{ mode: string }>("SELECT current_setting('plan_cache_mode') AS mode")).rows[0]!.mode, 'auto');
       await db.query(lookup, ['d']);
       assert.deepEqual(await plans(), { generic_plans: 3, custom_plans: 1 });
-    } finally {
-      await db.close();
-      await database.close();
-    }
+    });
   });
 
   test('a planOnce transaction never JIT-compiles, whatever its plan is costed at', { skip: NEEDS_POSTGRES }, async () => {
     // A large alerts table Postgres has not analyzed yet costs the intake's read above
     // jit_above_cost; JIT then spent ~12 ms compiling it on every webhook (2 → 14.7 ms of Postgres
     // CPU each, measured at 1.3 million alerts). jit_above_cost = 0 stands in for that table here.
-    const database = await postgresBackend()!.create();
-    const db = createPgDb({ url: database.url!, logger: createLogger('silent'), max: 1 });
-    try {
+    await onOneConnection(async (db) => {
       const explain = (options?: { planOnce: boolean }) => db.transaction(async (tx) => {
         await tx.exec('SET LOCAL jit_above_cost = 0');
         const { rows } = await tx.query<{ 'QUERY PLAN': unknown }>(
@@ -83,10 +89,7 @@ describe('on a real Postgres shared by concurrent requests', () => {
       assert.match(await explain(), /"JIT"/);
       assert.doesNotMatch(await explain({ planOnce: true }), /"JIT"/);
       assert.equal((await db.query<{ jit: string }>("SELECT current_setting('jit') AS jit")).rows[0]!.jit, 'on', 'the pooled connection is as it was');
-    } finally {
-      await db.close();
-      await database.close();
-    }
+    });
   });
 
   test('a database outage answers 503, and the redelivery afterwards loses nothing', { skip: NEEDS_POSTGRES }, async () => {
