@@ -109,6 +109,9 @@ export function createPgDb({ url, logger, max = 10 }: PgDbOptions): Db {
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
     application_name: 'firebreak',
+    // A statement is sent when it is issued, not when the one before it has been answered: a
+    // transaction's BEGIN goes out with its first statement (see transaction()).
+    pipeline: true,
   });
   // An idle client losing its connection emits here; unhandled, it would crash the process.
   pool.on('error', (err) => logger.warn({ err: err.message }, 'idle database connection lost'));
@@ -142,24 +145,32 @@ export function createPgDb({ url, logger, max = 10 }: PgDbOptions): Db {
       }
       const tx: Queryable = { query: (text, params) => run(client, text, params), exec: (sql) => exec(client, sql) };
       let broken: unknown;
+      // BEGIN, the settings and the lock are one message (the simple protocol takes several
+      // statements), and it is not awaited: fn's first statement goes out right behind it, so a
+      // webhook's transaction costs one round trip less. Postgres runs them in order. BEGIN comes
+      // first in its message and cannot fail alone, so fn's statements run inside the transaction;
+      // should the lock or a setting fail, they fail too (the transaction is aborted), and that
+      // first error is the one reported. SET LOCAL ends with the transaction, so the pooled
+      // connection is unchanged.
+      const begin = exec(client, [
+        'BEGIN',
+        ...(options?.planOnce ? ['SET LOCAL plan_cache_mode = force_generic_plan', 'SET LOCAL jit = off'] : []),
+        ...(options?.lock ? [advisoryLockSql(options.lock)] : []),
+      ].join('; '));
+      begin.catch(() => {}); // awaited below, whichever way fn ends
       try {
-        // One round trip for BEGIN, the lock and the settings: the simple protocol takes several
-        // statements. SET LOCAL ends with the transaction, so the pooled connection is unchanged.
-        await exec(client, [
-          'BEGIN',
-          ...(options?.planOnce ? ['SET LOCAL plan_cache_mode = force_generic_plan', 'SET LOCAL jit = off'] : []),
-          ...(options?.lock ? [advisoryLockSql(options.lock)] : []),
-        ].join('; '));
         const result = await fn(tx);
+        await begin;
         await tx.query('COMMIT');
         return result;
       } catch (err) {
+        const cause = await begin.then(() => err, (beginError: unknown) => beginError);
         try {
           await client.query('ROLLBACK');
         } catch (rollbackErr) {
           broken = rollbackErr; // the connection is gone: do not hand it back to the pool
         }
-        throw wrapDatabaseError(err);
+        throw wrapDatabaseError(cause);
       } finally {
         client.release(broken instanceof Error ? broken : undefined);
       }

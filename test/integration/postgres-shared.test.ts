@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Db } from '../../src/db/db.js';
 import { createPgDb } from '../../src/db/pg.js';
+import { sqlStateOf } from '../../src/db/errors.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { NEEDS_POSTGRES, postgresBackend } from '../support/databases.js';
 import { fixture, metricValue, slackEnv, startTestApp } from '../support/app.js';
@@ -17,6 +18,13 @@ async function behindProxy() {
   const proxy = await startTcpProxy(url.hostname, Number(url.port || 5432));
   url.host = `127.0.0.1:${proxy.port}`;
   return { database, proxy, viaProxy: createPgDb({ url: url.toString(), logger: createLogger('silent') }) };
+}
+
+/** The types of the protocol messages a client sent (after start-up): 'Q' query, 'P' parse, 'E' execute… */
+function messageTypes(bytes: Buffer): string {
+  let types = '';
+  for (let i = 0; i + 5 <= bytes.length; i += 1 + bytes.readInt32BE(i + 1)) types += String.fromCharCode(bytes[i]!);
+  return types;
 }
 
 /** A test database and a Db of one pooled connection to it, both closed after `fn`. */
@@ -90,6 +98,49 @@ describe('on a real Postgres shared by concurrent requests', () => {
       assert.doesNotMatch(await explain({ planOnce: true }), /"JIT"/);
       assert.equal((await db.query<{ jit: string }>("SELECT current_setting('jit') AS jit")).rows[0]!.jit, 'on', 'the pooled connection is as it was');
     });
+  });
+
+  test("a transaction's first statement is sent with its BEGIN, before Postgres has answered", { skip: NEEDS_POSTGRES }, async () => {
+    const { database, proxy, viaProxy } = await behindProxy();
+    try {
+      await viaProxy.query('SELECT 1'); // the pool's connection is open and idle
+      // Postgres's answers are held until the client has sent an Execute after BEGIN's Query: a
+      // client that waited for BEGIN's answer would never send it, and the hold would time out.
+      const released = proxy.holdAnswers((sent) => /Q.*E/.test(messageTypes(sent)), 5_000);
+      const locks = await viaProxy.transaction(async (tx) => (await tx.query<{ n: number }>(
+        "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted AND $1", [true])).rows[0]!.n,
+      { lock: [7, 8] });
+      assert.equal(await released, 'released by the client');
+      assert.equal(locks, 1, 'the statement ran after BEGIN had taken the lock');
+    } finally {
+      await viaProxy.close();
+      await proxy.close();
+      await database.close();
+    }
+  });
+
+  test('a lock that cannot be had fails the transaction with its own error, and keeps none of its statements', { skip: NEEDS_POSTGRES }, async () => {
+    const database = await postgresBackend()!.create();
+    const url = new URL(database.url!);
+    url.searchParams.set('options', '-c lock_timeout=200');
+    const impatient = createPgDb({ url: url.toString(), logger: createLogger('silent'), max: 1 });
+    const holder = createPgDb({ url: database.url!, logger: createLogger('silent'), max: 1 });
+    try {
+      await holder.transaction(async (tx) => {
+        await tx.query('SELECT 1'); // answered once BEGIN has taken the lock
+        await assert.rejects(
+          impatient.transaction(async (t) => {
+            await t.query("INSERT INTO rejected_webhooks (reason, detail, body, body_bytes, truncated) VALUES ('test', $1, '', 0, false)", ['kept?']);
+          }, { lock: [7, 8] }),
+          (err: Error) => sqlStateOf(err) === '55P03' && /lock timeout/.test(err.message),
+        );
+      }, { lock: [7, 8] });
+      assert.equal(await count(database.db, 'rejected_webhooks'), 0);
+    } finally {
+      await impatient.close();
+      await holder.close();
+      await database.close();
+    }
   });
 
   test('a database outage answers 503, and the redelivery afterwards loses nothing', { skip: NEEDS_POSTGRES }, async () => {

@@ -3,19 +3,27 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A TCP proxy in front of Postgres that a test can cut: a real network outage between firebreak and
- * its database, with no change to firebreak's code.
+ * its database, with no change to firebreak's code. It can also hold back the server's answers, to
+ * see what a client sends before it has heard anything.
  */
 export interface TcpProxy {
   port: number;
   /** down: every open connection is reset and new ones are refused until `up()`. */
   down(): void;
   up(): void;
+  /**
+   * Holds back every answer from the server until the bytes clients send from now on satisfy
+   * `until` (then resolves 'released by the client'), or until `timeoutMs` (then 'timed out').
+   * Either way the held answers are then delivered.
+   */
+  holdAnswers(until: (sent: Buffer) => boolean, timeoutMs: number): Promise<'released by the client' | 'timed out'>;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   let isDown = false;
   const sockets = new Set<Socket>();
+  let hold: { held: [Socket, Buffer][]; sent: Buffer[]; release: (why: 'released by the client' | 'timed out') => void; until: (sent: Buffer) => boolean } | undefined;
   const server: Server = createServer((client) => {
     if (isDown) {
       client.destroy();
@@ -30,7 +38,19 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
         upstream.destroy();
       });
     }
-    client.pipe(upstream).pipe(client);
+    client.on('data', (chunk: Buffer) => {
+      upstream.write(chunk);
+      if (hold) {
+        hold.sent.push(chunk);
+        if (hold.until(Buffer.concat(hold.sent))) hold.release('released by the client');
+      }
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (hold) hold.held.push([client, chunk]);
+      else client.write(chunk);
+    });
+    client.on('end', () => upstream.end());
+    upstream.on('end', () => client.end());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const down = () => {
@@ -42,6 +62,19 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     down,
     up() {
       isDown = false;
+    },
+    holdAnswers(until, timeoutMs) {
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => release('timed out'), timeoutMs);
+        const release = (why: 'released by the client' | 'timed out') => {
+          clearTimeout(timer);
+          const held = hold?.held ?? [];
+          hold = undefined;
+          for (const [socket, chunk] of held) socket.write(chunk);
+          resolve(why);
+        };
+        hold = { held: [], sent: [], release, until };
+      });
     },
     async close() {
       down();
