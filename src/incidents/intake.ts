@@ -13,7 +13,9 @@ import { incidentRef, type TimelineEntry } from './types.js';
 
 /** The actor name for what Alertmanager caused. */
 export const ALERTMANAGER_ACTOR = 'alertmanager';
-// A timeline event lists at most this many of its alerts; the alerts table holds them all.
+// A timeline event names at most this many of its alerts, by identity (fingerprint and startsAt:
+// their labels are in the alerts table, and a fingerprint's labels never change); the alerts table
+// holds them all.
 const LISTED_ALERTS = 50;
 
 /** What one notification did. */
@@ -133,10 +135,9 @@ function alertEvents(n: Notification, steps: readonly AlertStep[], incidentOf: (
       summary: summarizeBatch(outcome, descriptions),
       data: {
         count: batch.length,
-        alerts: batch.slice(0, LISTED_ALERTS).map((s, i) => ({
+        alerts: batch.slice(0, LISTED_ALERTS).map((s) => ({
           fingerprint: n.alerts[s.index]!.fingerprint,
           startsAt: n.alerts[s.index]!.startsAt,
-          alert: descriptions[i],
           ...(s.superseded ? { superseded: true } : {}),
         })),
       },

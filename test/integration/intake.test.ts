@@ -66,6 +66,12 @@ for (const backend of backends()) {
       assert.deepEqual(storm.map((e) => e.kind), ['incident.opened', 'alerts.fired']);
       assert.equal(storm[1]!.summary, '2000 alerts firing: PodCrashLooping');
       assert.equal(storm[1]!.data.count, 2000);
+      // It names its first 50 alerts by identity; their labels are in the alerts table.
+      const listed = storm[1]!.data.alerts as Record<string, string>[];
+      assert.equal(listed.length, 50);
+      assert.deepEqual(Object.keys(listed[0]!).sort(), ['fingerprint', 'startsAt']);
+      const inStorm = new Set(stored.filter((a) => a.incident === 3).map((a) => a.fingerprint));
+      assert.ok(listed.every((l) => inStorm.has(l.fingerprint!)));
       // One incident.opened job per incident, each run once (Slack is off: they complete at once).
       for (let i = 0; i < 100 && (await metricValue(app, 'firebreak_jobs_total', { kind: 'incident.opened' })) < 3; i++) await new Promise((r) => setTimeout(r, 20));
       assert.equal(await metricValue(app, 'firebreak_jobs_total', { kind: 'incident.opened', outcome: 'done' }), 3);
