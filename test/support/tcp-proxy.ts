@@ -6,6 +6,9 @@ import type { AddressInfo } from 'node:net';
  * its database, with no change to firebreak's code. It can also hold back the server's answers, to
  * see what a client sends before it has heard anything.
  */
+/** How a hold on the server's answers ended. */
+export type HoldEnd = 'released by the client' | 'timed out';
+
 export interface TcpProxy {
   port: number;
   /** down: every open connection is reset and new ones are refused until `up()`. */
@@ -16,14 +19,14 @@ export interface TcpProxy {
    * `until` (then resolves 'released by the client'), or until `timeoutMs` (then 'timed out').
    * Either way the held answers are then delivered.
    */
-  holdAnswers(until: (sent: Buffer) => boolean, timeoutMs: number): Promise<'released by the client' | 'timed out'>;
+  holdAnswers(until: (sent: Buffer) => boolean, timeoutMs: number): Promise<HoldEnd>;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   let isDown = false;
   const sockets = new Set<Socket>();
-  let hold: { held: [Socket, Buffer][]; sent: Buffer[]; release: (why: 'released by the client' | 'timed out') => void; until: (sent: Buffer) => boolean } | undefined;
+  let hold: { held: [Socket, Buffer][]; sent: Buffer[]; release: (why: HoldEnd) => void; until: (sent: Buffer) => boolean } | undefined;
   const server: Server = createServer((client) => {
     if (isDown) {
       client.destroy();
@@ -66,7 +69,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     holdAnswers(until, timeoutMs) {
       return new Promise((resolve) => {
         const timer = setTimeout(() => release('timed out'), timeoutMs);
-        const release = (why: 'released by the client' | 'timed out') => {
+        const release = (why: HoldEnd) => {
           clearTimeout(timer);
           const held = hold?.held ?? [];
           hold = undefined;
