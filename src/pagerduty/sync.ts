@@ -27,6 +27,10 @@ const PAST: Record<PagerAction, string> = { trigger: 'paged', acknowledge: 'ackn
 export function createPagerJobs(deps: { db: Db; clock: Clock; logger: Logger; pager: Pager; config: PagerDutyConfig }): Record<string, JobHandler> {
   const { db, clock, pager, config } = deps;
 
+  // LOCK ORDER: a transaction that changes an incident and its pages locks the incident row before
+  // the page rows, as a status change does (followStatusInPages). Appending to the timeline locks
+  // the incident row, so it comes first. In the other order a status change from PagerDuty's
+  // webhook and this job deadlocked, and Postgres aborted one of them (seen in CI).
   const sync: JobHandler = async (job) => {
     const incident = await readIncident(db, job.incidentId!);
     if (!incident) return;
@@ -60,11 +64,11 @@ export function createPagerJobs(deps: { db: Db; clock: Clock; logger: Logger; pa
         return;
       }
       await db.transaction(async (tx) => {
-        await tx.query('UPDATE pages SET sent = $2, sent_at = $3 WHERE id = $1', [page.id, action, clock.now()]);
-        await appendTimeline(tx, [{
+        await appendTimeline(tx, [{ // first: see LOCK ORDER
           incidentId: incident.id, at: clock.now(), kind: 'pagerduty.sent', actor: FIREBREAK_ACTOR,
           summary: `PagerDuty ${page.service}: ${ref} ${PAST[action]}`, data: { service: page.service, action, dedupKey: page.dedupKey },
         }]);
+        await tx.query('UPDATE pages SET sent = $2, sent_at = $3 WHERE id = $1', [page.id, action, clock.now()]);
         await enqueueJob(tx, cardJob(incident.id));
       });
       if (action === 'trigger') await recordOnCall(incident.id, page, service.escalationPolicy);
@@ -74,12 +78,12 @@ export function createPagerJobs(deps: { db: Db; clock: Clock; logger: Logger; pa
   async function recordRejected(incidentId: number, page: PageRow, message: string): Promise<void> {
     deps.logger.error({ incidentId, service: page.service, reason: message }, 'PagerDuty refused the event: it is not retried');
     await db.transaction(async (tx) => {
-      await tx.query('UPDATE pages SET rejected = $2 WHERE id = $1', [page.id, message.slice(0, 2000)]);
-      await appendTimeline(tx, [{
+      await appendTimeline(tx, [{ // first: see LOCK ORDER
         incidentId, at: clock.now(), kind: 'pagerduty.rejected', actor: FIREBREAK_ACTOR,
         summary: `PagerDuty refused to ${page.sent === null ? 'page' : 'update'} ${page.service}: ${message.slice(0, 300)}`,
         data: { service: page.service, desired: page.desired, message },
       }]);
+      await tx.query('UPDATE pages SET rejected = $2 WHERE id = $1', [page.id, message.slice(0, 2000)]);
       await enqueueJob(tx, cardJob(incidentId));
     });
   }
