@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config/config.js';
+import { sqlStateOf } from '../../src/db/errors.js';
 import { ErrorCode, type FirebreakError } from '../../src/lib/errors.js';
 import { createMetrics } from '../../src/lib/metrics.js';
 import { createPagerDutyClient } from '../../src/pagerduty/client.js';
@@ -189,6 +190,34 @@ for (const backend of backends()) {
       const { rows } = await db().query<{ sent: string }>('SELECT sent FROM pages WHERE incident_id = $1', [retried.id]);
       assert.deepEqual(rows, [{ sent: 'trigger' }]);
     });
+
+    test('recording a sent page waits for the incident without holding the page, as a status change locks them (no deadlock; Postgres only: it takes a second session)',
+      { skip: backend.name === 'pglite' && 'PGlite has one session: no second transaction to hold a lock' }, async () => {
+        let outcome: Promise<string> | undefined;
+        // While the trigger is in flight, a status change's transaction takes the incident row; when
+        // the job comes to record PagerDuty's answer, it must wait for that row before touching the
+        // page, or the status change, which updates the page next, deadlocks with it.
+        pd.beforeNextAnswer = (body) => new Promise((locked) => {
+          const id = Number(body.dedup_key);
+          outcome = db().transaction(async (tx) => {
+            await tx.query('SELECT 1 FROM incidents WHERE id = $1 FOR NO KEY UPDATE', [id]);
+            locked();
+            await eventually('the job waits for the incident', async () =>
+              (await db().query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows.length > 0);
+            try {
+              await tx.query('SELECT 1 FROM pages WHERE incident_id = $1 FOR UPDATE NOWAIT', [id]);
+              return 'the page is free';
+            } catch (err) {
+              return `the page is locked (${sqlStateOf(err)})`;
+            }
+          });
+        });
+        const inc = await open({ alertname: 'LockOrder', severity: 'critical' });
+        assert.equal(await eventually('the incident was held', async () => outcome), 'the page is free');
+        await syncIdle(inc.id);
+        const { rows } = await db().query<{ sent: string }>('SELECT sent FROM pages WHERE incident_id = $1', [inc.id]);
+        assert.deepEqual(rows, [{ sent: 'trigger' }]);
+      });
 
     test('signed v3 webhooks acknowledge and resolve the incident, once per event; a bad signature changes nothing', async () => {
       const inc = await open({ alertname: 'WebhookSync', severity: 'critical' });

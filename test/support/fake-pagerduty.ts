@@ -36,6 +36,8 @@ export class FakePagerDuty {
   private readonly failures: { status: number; body: unknown; headers?: Record<string, string> }[] = [];
   /** While true, requests are read and never answered (a PagerDuty that hangs). */
   hang = false;
+  /** Awaited once, before the next Events API answer (then cleared): what happens while a page is in flight. */
+  beforeNextAnswer: ((body: PagerDutyEvent['body']) => Promise<void>) | undefined;
   private server!: Server;
   host = '';
 
@@ -53,12 +55,10 @@ export class FakePagerDuty {
         };
         if (req.method === 'POST' && url.pathname === '/v2/enqueue') {
           const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as PagerDutyEvent['body'];
-          const forced = fake.failures.shift();
-          const status = forced?.status ?? fake.validate(body);
-          fake.events.push({ body, status, userAgent: req.headers['user-agent'] });
-          if (forced) return answer(forced.status, forced.body, forced.headers);
-          if (status === 400) return answer(400, { status: 'invalid event', message: 'Event object is invalid', errors: ['\'payload.summary\' is missing or blank'] });
-          return answer(202, { status: 'success', message: 'Event processed', dedup_key: body.dedup_key });
+          const reply = () => fake.answerEvent(body, req.headers['user-agent'], answer);
+          const hook = fake.beforeNextAnswer;
+          fake.beforeNextAnswer = undefined;
+          return void (hook ? hook(body).then(reply) : reply());
         }
         if (req.method === 'GET' && url.pathname === '/oncalls') {
           fake.oncallRequests.push({ url, authorization: req.headers.authorization });
@@ -77,6 +77,15 @@ export class FakePagerDuty {
     await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
     fake.host = `127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
     return fake;
+  }
+
+  private answerEvent(body: PagerDutyEvent['body'], userAgent: string | undefined, answer: (status: number, body: unknown, headers?: Record<string, string>) => void): void {
+    const forced = this.failures.shift();
+    const status = forced?.status ?? this.validate(body);
+    this.events.push({ body, status, userAgent });
+    if (forced) return answer(forced.status, forced.body, forced.headers);
+    if (status === 400) return answer(400, { status: 'invalid event', message: 'Event object is invalid', errors: ['\'payload.summary\' is missing or blank'] });
+    return answer(202, { status: 'success', message: 'Event processed', dedup_key: body.dedup_key });
   }
 
   /** The next `times` events get this answer instead (500, 429 with Retry-After, a 400 refusal…). */
