@@ -28,8 +28,8 @@ export interface Db extends Queryable {
   /**
    * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. With
    * `lock`, the transaction first takes that advisory lock (held until it ends; fn's statements
-   * run once it is taken), in the same message as BEGIN. On Postgres, fn's first statement is sent right behind BEGIN without waiting
-   * for its answer: one round trip for both.
+   * run once it is taken), in the same message as BEGIN. On Postgres, fn's first statement is sent
+   * right behind BEGIN without waiting for its answer: one round trip for both.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**

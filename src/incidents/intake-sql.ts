@@ -6,9 +6,9 @@ import type { AlertLookup, AlertStep } from './plan.js';
 import { enqueueJobsSql, jobsParam, JOBS_CHANNEL, type NewJob } from '../runner/queue.js';
 import { timelineInsertSql, timelineParam } from './timeline.js';
 
-// The intake's two statements. Each webhook costs a round trip per statement, and on a loaded
-// server round trips, not rows, are what intake spends (see bench:ingest's CPU per webhook), so
-// the reads are one statement and the writes are one statement.
+// The intake's two statements. Each webhook costs a round trip per statement (the read shares
+// BEGIN's), and on a loaded server round trips, not rows, are what intake spends (see
+// bench:ingest's CPU per webhook), so the reads are one statement and the writes are one statement.
 
 /** What the database holds for a notification's group and alerts. */
 export interface GroupState {
