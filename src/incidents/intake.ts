@@ -5,7 +5,7 @@ import {
 } from './incidents-sql.js';
 import { readGroupState, writeIntake } from './intake-sql.js';
 import { onAllAlertsResolved } from './lifecycle.js';
-import { describeAlert, incidentTitle, planIntake, summarizeBatch, TARGET, type AlertOutcome, type AlertStep } from './plan.js';
+import { incidentTitle, planIntake, summarizeBatch, TARGET, type AlertOutcome, type AlertStep } from './plan.js';
 import { severityFromLabel, worstSeverity } from './severity.js';
 import { cardJob, matchJob, openingJobs } from './jobs.js';
 import { appendTimeline } from './timeline.js';
@@ -129,10 +129,9 @@ function alertEvents(n: Notification, steps: readonly AlertStep[], incidentOf: (
   }
   return [...batches.values()].map((batch) => {
     const outcome = batch[0]!.outcome as Exclude<AlertOutcome, 'repeat'>;
-    const descriptions = batch.map((s) => describeAlert(n.alerts[s.index]!, n.groupLabels));
     return {
       incidentId: incidentOf(batch[0]!), at, kind: `alerts.${outcome}` as const, actor: ALERTMANAGER_ACTOR,
-      summary: summarizeBatch(outcome, descriptions),
+      summary: summarizeBatch(outcome, batch.map((s) => n.alerts[s.index]!), n.groupLabels),
       data: {
         count: batch.length,
         alerts: batch.slice(0, LISTED_ALERTS).map((s) => ({

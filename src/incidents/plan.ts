@@ -92,9 +92,11 @@ export function planIntake(alerts: readonly AlertNotice[], lookups: readonly Ale
   return { steps, needsTarget: steps.some((s) => s.incident === TARGET) };
 }
 
+const alertName = (notice: AlertNotice) => notice.labels.alertname ?? notice.fingerprint;
+
 /** `HighErrorRate (pod=checkout-7d9f-abc)`: the alertname and the labels that tell it apart. */
 export function describeAlert(notice: AlertNotice, groupLabels: Record<string, string>): string {
-  const name = notice.labels.alertname ?? notice.fingerprint;
+  const name = alertName(notice);
   const distinct = Object.entries(notice.labels)
     .filter(([k]) => k !== 'alertname' && k !== 'severity' && !(k in groupLabels))
     .slice(0, 3)
@@ -108,13 +110,16 @@ const OUTCOME_VERB: Record<Exclude<AlertOutcome, 'repeat'>, string> = {
   resolved: 'resolved',
 };
 
-/** One line for a batch of alerts with the same outcome, e.g. "2 alerts firing: HighErrorRate". */
-export function summarizeBatch(outcome: Exclude<AlertOutcome, 'repeat'>, descriptions: readonly string[]): string {
+/**
+ * One line for a batch of alerts with the same outcome: one alert described
+ * ("Alert firing: HighErrorRate (pod=p-1)"), more by their names ("2 alerts firing: HighErrorRate").
+ */
+export function summarizeBatch(outcome: Exclude<AlertOutcome, 'repeat'>, alerts: readonly AlertNotice[], groupLabels: Record<string, string>): string {
   const verb = OUTCOME_VERB[outcome];
-  if (descriptions.length === 1) return `Alert ${verb}: ${descriptions[0]}`;
-  const names = [...new Set(descriptions.map((d) => d.split(' (')[0]))];
+  if (alerts.length === 1) return `Alert ${verb}: ${describeAlert(alerts[0]!, groupLabels)}`;
+  const names = [...new Set(alerts.map(alertName))];
   const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? `, and ${names.length - 3} more` : '');
-  return `${descriptions.length} alerts ${verb}: ${shown}`;
+  return `${alerts.length} alerts ${verb}: ${shown}`;
 }
 
 /** `HighErrorRate on checkout`: the group's alertname and its other grouping label values. */

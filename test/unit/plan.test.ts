@@ -48,10 +48,15 @@ describe('descriptions', () => {
     assert.equal(describeAlert(a, { alertname: 'HighErrorRate', service: 'checkout' }), 'HighErrorRate (pod=p-1)');
     assert.equal(describeAlert(a, { alertname: 'HighErrorRate', service: 'checkout', pod: 'p-1' }), 'HighErrorRate');
   });
-  test('summarizeBatch', () => {
-    assert.equal(summarizeBatch('fired', ['A (x=1)']), 'Alert firing: A (x=1)');
-    assert.equal(summarizeBatch('resolved', ['A (x=1)', 'A (x=2)', 'B']), '3 alerts resolved: A, B');
-    assert.equal(summarizeBatch('refired', ['A', 'B', 'C', 'D', 'E']), '5 alerts firing again: A, B, C, and 2 more');
+  test('summarizeBatch describes one alert and names several', () => {
+    const alert = (labels: Record<string, string>, fingerprint = 'f1') => ({ ...notice('firing', fingerprint), labels });
+    const group = { service: 'checkout' };
+    assert.equal(summarizeBatch('fired', [alert({ alertname: 'A', x: '1', service: 'checkout' })], group), 'Alert firing: A (x=1)');
+    assert.equal(summarizeBatch('resolved', [alert({ alertname: 'A', x: '1' }), alert({ alertname: 'A', x: '2' }), alert({ alertname: 'B' })], group),
+      '3 alerts resolved: A, B');
+    assert.equal(summarizeBatch('refired', ['A', 'B', 'C', 'D', 'E'].map((name) => alert({ alertname: name })), group),
+      '5 alerts firing again: A, B, C, and 2 more');
+    assert.equal(summarizeBatch('fired', [alert({}, 'ab12'), alert({}, 'cd34')], group), '2 alerts firing: ab12, cd34', 'no alertname: the fingerprint');
   });
   test('incidentTitle', () => {
     assert.equal(incidentTitle({ alertname: 'HighErrorRate', service: 'checkout' }, {}), 'HighErrorRate on checkout');
