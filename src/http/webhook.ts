@@ -51,15 +51,16 @@ export function createWebhookHandler(deps: WebhookDeps) {
       await reject(req, body, 'unsupported_media_type', contentType);
       throw new HttpError(415, 'unsupported_media_type', `content-type must be application/json, got ${contentType}`);
     }
+    const text = body.toString('utf8');
     let json: unknown;
     try {
-      json = JSON.parse(body.toString('utf8'));
+      json = JSON.parse(text);
     } catch (err) {
       const detail = (err as Error).message;
       await reject(req, body, 'malformed_json', detail);
       throw new HttpError(400, 'malformed_json', `body is not valid JSON: ${detail}`);
     }
-    const parsed = parseNotification(json);
+    const parsed = parseNotification(json, text);
     if (!parsed.ok) {
       const { path, message } = parsed.problem;
       await reject(req, body, 'invalid_payload', `${path}: ${message}`);

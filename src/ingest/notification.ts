@@ -34,6 +34,10 @@ const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF
 // Most text has neither NUL nor any surrogate: this cheap test spares it UNSTORABLE's lookarounds.
 const SUSPECT = /[\u0000\uD800-\uDFFF]/;
 const isUnstorable = (s: string) => SUSPECT.test(s) && UNSTORABLE.test(s);
+// JSON text can hold a NUL or a lone surrogate only as a \u escape: a raw control character is not
+// JSON, and bytes that are not UTF-8 (a surrogate among them) decode to U+FFFD. Text without such an
+// escape parses to storable strings only, and their walk is skipped.
+const UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
 const GO_ZERO_TIME = /^0001-01-01T00:00:00(\.0+)?Z$/;
 
 const isTimestamp = (s: string) => RFC3339.test(s) && !Number.isNaN(Date.parse(s));
@@ -81,9 +85,12 @@ export interface PayloadProblem {
   message: string;
 }
 
-/** Validates a parsed JSON body as an Alertmanager webhook and normalizes it. */
-export function parseNotification(json: unknown): { ok: true; value: Notification } | { ok: false; problem: PayloadProblem } {
-  const unstorable = findUnstorableText(json);
+/**
+ * Validates a parsed JSON body as an Alertmanager webhook and normalizes it. Given the JSON `text`
+ * it was parsed from, it looks for text Postgres cannot store only when that text could hold some.
+ */
+export function parseNotification(json: unknown, text?: string): { ok: true; value: Notification } | { ok: false; problem: PayloadProblem } {
+  const unstorable = text !== undefined && !UNSTORABLE_ESCAPE.test(text) ? undefined : findUnstorableText(json);
   if (unstorable) return { ok: false, problem: unstorable };
   const wellFormed = wellFormedNotification(json);
   return wellFormed ? { ok: true, value: wellFormed } : parseWithSchema(json);

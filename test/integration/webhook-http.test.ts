@@ -89,6 +89,20 @@ for (const backend of backends()) {
       assert.equal(await count(database.db, 'alerts'), 0, 'the valid alert of that body was not half-stored');
     });
 
+    test('text Postgres cannot store (an escaped NUL, a lone surrogate) gets 400 naming the field, and is kept', async () => {
+      const text = (await fixture('alertmanager/firing-group.json'))
+        .replace('"alertname": "HighErrorRate"', '"alertname": "High\\u0000ErrorRate"');
+      for (const [body, field] of [[text, 'alerts[0].labels.alertname'], [text.replace('\\u0000', '\\uDC00'), 'alerts[0].labels.alertname']]) {
+        const res = await app.postWebhook(body!);
+        assert.equal(res.status, 400);
+        assert.deepEqual(await res.json(), {
+          error: 'invalid_payload', message: `${field}: contains a NUL character or an unpaired surrogate`, field,
+        });
+        assert.equal((await rejected()).at(-1)!.body.toString(), body);
+      }
+      assert.equal(await count(database.db, 'alerts'), 0);
+    });
+
     test('a value the database refuses (30 February) gets 400 and is kept, not a 5xx retried forever', async () => {
       const body = JSON.parse(await fixture('alertmanager/firing-single.json'));
       body.alerts[0].startsAt = '2026-02-30T00:00:00Z';
@@ -158,11 +172,11 @@ for (const backend of backends()) {
         'firebreak_webhook_requests_total{code="200"} 2',
         'firebreak_alerts_received_total{status="firing"} 1',
         'firebreak_alerts_received_total{status="resolved"} 1',
-        'firebreak_rejected_webhooks_total{reason="invalid_payload"} 1',
+        'firebreak_rejected_webhooks_total{reason="invalid_payload"} 3',
         'firebreak_rejected_webhooks_total{reason="malformed_json"} 1',
         'firebreak_open_incidents{severity="sev3"} 1',
         'firebreak_open_incidents{severity="sev1"} 1',
-        'firebreak_webhook_duration_seconds_count 11',
+        'firebreak_webhook_duration_seconds_count 13',
         'firebreak_rejected_webhooks_total{reason="unstorable_payload"} 1',
         'firebreak_process_cpu_seconds_total',
       ]) assert.ok(metrics.includes(line), `missing ${line}`);

@@ -55,8 +55,24 @@ describe('parseNotification', () => {
       const body = await base();
       mutate(body);
       assert.deepEqual(parseNotification(body), { ok: false, problem: { path, message } });
+      assert.deepEqual(parseNotification(body, JSON.stringify(body)), { ok: false, problem: { path, message } }, 'given its text');
     });
   }
+
+  test('given its JSON text, finds a NUL or a lone surrogate however it is escaped', async () => {
+    const text = JSON.stringify(await base());
+    const unstorable = { ok: false, problem: { path: 'alerts[0].labels.alertname', message: 'contains a NUL character or an unpaired surrogate' } };
+    for (const escape of ['\\u0000', '\\uD800', '\\udbff', '\\uDc00', '\\uDFFF']) {
+      const bad = text.replace('"alertname":"DiskFillingUp"', `"alertname":"Disk${escape}FillingUp"`);
+      assert.notEqual(bad, text);
+      assert.deepEqual(parseNotification(JSON.parse(bad), bad), unstorable, escape);
+    }
+    // Escapes of other characters, and a surrogate pair written as escapes, are storable.
+    const fine = text.replace('"alertname":"DiskFillingUp"', '"alertname":"Disk\\u0026\\u003c\\ud83d\\udd25FillingUp"');
+    const parsed = parseNotification(JSON.parse(fine), fine);
+    assert.ok(parsed.ok);
+    assert.equal(parsed.value.alerts[0]!.labels.alertname, 'Disk&<🔥FillingUp');
+  });
 
   test('refuses a body that is not an object', () => {
     assert.deepEqual(parseNotification([1, 2]), { ok: false, problem: { path: '(body)', message: 'Invalid input: expected object, received array' } });
