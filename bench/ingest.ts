@@ -95,7 +95,7 @@ async function load(url: string, bodies: string[]) {
 /**
  * The floors: parse, then one multi-row upsert per webhook. Nothing else. The floor the target is
  * measured against writes an equivalent table: `alerts`' own columns, constraints and indexes
- * (LIKE … INCLUDING ALL; without its foreign key, as the floor keeps no incidents). The bare floor,
+ * (LIKE … INCLUDING ALL, which copies no triggers: the floor keeps no incidents to check). The bare floor,
  * shown for reference, writes a 9-column table with 2 indexes.
  */
 const FLOORS = {

@@ -85,11 +85,14 @@ export interface PayloadProblem {
   message: string;
 }
 
+/** A payload's verdict: the normalized notification, or why it was refused. */
+export type ParsedNotification = { ok: true; value: Notification } | { ok: false; problem: PayloadProblem };
+
 /**
  * Validates a parsed JSON body as an Alertmanager webhook and normalizes it. Given the JSON `text`
  * it was parsed from, it looks for text Postgres cannot store only when that text could hold some.
  */
-export function parseNotification(json: unknown, text?: string): { ok: true; value: Notification } | { ok: false; problem: PayloadProblem } {
+export function parseNotification(json: unknown, text?: string): ParsedNotification {
   const unstorable = text !== undefined && !UNSTORABLE_ESCAPE.test(text) ? undefined : findUnstorableText(json);
   if (unstorable) return { ok: false, problem: unstorable };
   const wellFormed = wellFormedNotification(json);
@@ -97,7 +100,7 @@ export function parseNotification(json: unknown, text?: string): { ok: true; val
 }
 
 /** The schema's verdict: the normalized notification, or the first bad field and what is wrong with it. */
-export function parseWithSchema(json: unknown): { ok: true; value: Notification } | { ok: false; problem: PayloadProblem } {
+export function parseWithSchema(json: unknown): ParsedNotification {
   const parsed = notificationSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
