@@ -50,3 +50,6 @@ export function sqlStateOf(err: unknown): string | undefined {
 
 /** A data exception (SQLSTATE class 22): the values themselves are refused, retrying cannot help. */
 export const isDataException = (err: unknown): boolean => sqlStateOf(err)?.startsWith('22') ?? false;
+
+/** A unique violation (SQLSTATE 23505): a concurrent transaction wrote the row this one wanted to insert. */
+export const isUniqueViolation = (err: unknown): boolean => sqlStateOf(err) === '23505';

@@ -1,4 +1,5 @@
 import type { Db } from '../db/db.js';
+import { isUniqueViolation } from '../db/errors.js';
 import type { Notification } from '../ingest/notification.js';
 import {
   groupLock, insertIncident, openIncidentsWithFiring, setIncidentStatus, touchIncidents, type IncidentHead,
@@ -40,11 +41,28 @@ export interface IntakeOptions {
   mayStartPlaybook?: (labels: Readonly<Record<string, string>>) => boolean;
 }
 
+// Attempts at one notification's transaction when a concurrent one wrote a row it meant to insert.
+const INTAKE_ATTEMPTS = 3;
+
 /**
  * Stores one Alertmanager notification in ONE transaction: alerts, the group's incident, timeline
  * events and follow-up jobs. When this resolves, everything is committed; when it throws, nothing is.
+ *
+ * The group lock orders a group's notifications, not another group's carrying the same alert: when
+ * that one inserts the alert first, this transaction's insert fails with a unique violation, and
+ * the transaction runs again, reading the alert as stored.
  */
 export async function ingestNotification(db: Db, n: Notification, at: Date, options: IntakeOptions): Promise<IntakeResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ingestOnce(db, n, at, options);
+    } catch (err) {
+      if (attempt >= INTAKE_ATTEMPTS || !isUniqueViolation(err)) throw err;
+    }
+  }
+}
+
+function ingestOnce(db: Db, n: Notification, at: Date, options: IntakeOptions): Promise<IntakeResult> {
   return db.transaction(async (tx) => {
     const { open, latest: previous, lookups } = await readGroupState(tx, n.groupKey, n.alerts, at);
     let target = open;

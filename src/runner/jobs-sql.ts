@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../db/db.js';
-import { sqlStateOf } from '../db/errors.js';
+import { isUniqueViolation } from '../db/errors.js';
 
 /** A claimed job, as a handler sees it. */
 export interface Job {
@@ -12,8 +12,6 @@ export interface Job {
   attempts: number;
   maxAttempts: number;
 }
-
-const UNIQUE_VIOLATION = '23505';
 
 /**
  * Claims up to `limit` of the oldest due jobs of the given kinds for `owner` until the lease ends. A job whose lease
@@ -101,7 +99,7 @@ export async function retryJob(
       [job.id, owner, delay, error, countAttempt ? 0 : 1],
     );
   } catch (err) {
-    if (sqlStateOf(err) !== UNIQUE_VIOLATION) throw err;
+    if (!isUniqueViolation(err)) throw err;
     await db.transaction(async (tx) => {
       await tx.query(
         `UPDATE jobs SET run_at = GREATEST(run_at, now() + $2 * interval '1 millisecond')

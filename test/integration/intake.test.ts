@@ -140,5 +140,38 @@ for (const backend of backends()) {
       assert.deepEqual((await timeline(database.db, 6)).map((e) => e.kind),
         ['incident.opened', 'alerts.resolved', 'alerts.all_resolved', 'incident.status_changed']);
     });
+
+    test('a unique violation is tried three times in all, any other error once; neither keeps anything, and the redelivery is stored', async () => {
+      const db = database.db;
+      // Each attempt's insert into alerts draws a number (sequences ignore rollbacks), then fails.
+      await db.exec(`
+        CREATE SEQUENCE test_attempts;
+        CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          PERFORM nextval('test_attempts');
+          RAISE EXCEPTION 'refused by the test' USING ERRCODE = TG_ARGV[0];
+        END $$;`);
+      const body = JSON.parse(await fixture('alertmanager/firing-single.json'));
+      body.groupKey = 'refused';
+      body.alerts[0].fingerprint = 'cccc000000000001';
+      const attempts = async (sqlstate: string) => {
+        await db.exec(`CREATE TRIGGER test_refuse BEFORE INSERT ON alerts FOR EACH STATEMENT EXECUTE FUNCTION test_refuse('${sqlstate}')`);
+        const before = (await db.query<{ n: number }>("SELECT nextval('test_attempts') AS n")).rows[0]!.n;
+        const res = await app.postWebhook(JSON.stringify(body));
+        await db.exec('DROP TRIGGER test_refuse ON alerts');
+        assert.equal(res.status, 500);
+        assert.equal(((await res.json()) as { error: string }).error, 'internal');
+        return (await db.query<{ n: number }>("SELECT nextval('test_attempts') AS n")).rows[0]!.n - before - 1;
+      };
+      assert.equal(await attempts('23505'), 3);
+      assert.equal(await attempts('P0001'), 1);
+      assert.equal(await count(db, "alerts WHERE fingerprint = 'cccc000000000001'"), 0);
+      assert.equal(await count(db, "incidents WHERE group_key = 'refused'"), 0);
+
+      const res = await app.postWebhook(JSON.stringify(body));
+      assert.equal(res.status, 200);
+      assert.deepEqual(((await res.json()) as { alerts: unknown }).alerts, { fired: 1, refired: 0, resolved: 0, repeat: 0 });
+      assert.equal(await count(db, "alerts WHERE fingerprint = 'cccc000000000001'"), 1);
+    });
   });
 }

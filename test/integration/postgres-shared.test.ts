@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import pg from 'pg';
 import type { Db } from '../../src/db/db.js';
 import { createPgDb } from '../../src/db/pg.js';
 import { sqlStateOf } from '../../src/db/errors.js';
@@ -10,6 +11,7 @@ import { FakeSlack } from '../support/fake-slack.js';
 import { postSlack, slashCommandBody } from '../support/slack-requests.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 import { alerts, count, incidents, timeline } from '../support/state.js';
+import { eventually } from '../support/wait.js';
 
 /** A test database, and a Db that reaches it through a TCP proxy the test can cut. */
 async function behindProxy() {
@@ -57,6 +59,47 @@ describe('on a real Postgres shared by concurrent requests', () => {
       assert.equal(await metricValue(app, 'firebreak_jobs_total', { kind: 'incident.opened', outcome: 'done' }), 1);
       assert.equal(await count(database.db, "jobs WHERE kind = 'incident.opened'"), 0);
     } finally {
+      await app.close();
+      await database.close();
+    }
+  });
+
+  test("an alert another group's notification inserts first is not inserted twice: the intake runs again and counts a repeat", { skip: NEEDS_POSTGRES }, async () => {
+    const database = await postgresBackend()!.create();
+    const app = await startTestApp(database);
+    const other = new pg.Client({ connectionString: database.url!, application_name: 'other-group' });
+    await other.connect();
+    try {
+      assert.equal((await app.postWebhook(await fixture('alertmanager/firing-single.json'))).status, 200); // INC-1
+      // Another group's notification, still in its transaction, has inserted the first alert of
+      // firing-group.json into INC-1.
+      await other.query('BEGIN');
+      await other.query(
+        `INSERT INTO alerts (incident_id, fingerprint, starts_at, ends_at, status, alertname, labels, annotations, first_seen_at, last_seen_at)
+         SELECT id, '7dedf9c618355572', '2026-11-21T06:57:15.457695482Z', '0001-01-01T00:00:00Z', 'firing', 'HighErrorRate',
+                '{"alertname": "HighErrorRate"}', '{}', now(), now()
+           FROM incidents WHERE number = 1`);
+      const answer = app.postWebhook(await fixture('alertmanager/firing-group.json'));
+      // firebreak read before that insert was committed, so it inserts the alert too, and waits on it.
+      await eventually('the intake to wait for the other insert', async () => (await database.db.query<{ n: number }>(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'firebreak' AND wait_event_type = 'Lock'")).rows[0]!.n > 0);
+      await other.query('COMMIT');
+
+      const res = await answer;
+      // The first attempt's incident number was spent on its rolled-back INSERT: the new incident is INC-3.
+      assert.deepEqual(await res.json(), { status: 'accepted', incidents: ['INC-3', 'INC-1'], alerts: { fired: 1, refired: 0, resolved: 0, repeat: 1 } });
+      assert.deepEqual((await alerts(database.db)).map(({ fingerprint, incident, times_received }) => [fingerprint, incident, times_received]), [
+        ['7dedf9c618355572', 1, 2],
+        ['db0ad9e2af2646ea', 1, 1],
+        ['117a4c79188d9f29', 3, 1],
+      ]);
+      assert.deepEqual((await timeline(database.db, 3)).map((e) => [e.kind, e.summary]), [
+        ['incident.opened', 'INC-3 opened: HighErrorRate on checkout (sev1)'],
+        ['alerts.fired', 'Alert firing: HighErrorRate (namespace=prod, pod=checkout-7d9f-def)'],
+      ]);
+      assert.deepEqual((await timeline(database.db, 1)).map((e) => e.kind), ['incident.opened', 'alerts.fired']);
+    } finally {
+      await other.end();
       await app.close();
       await database.close();
     }
