@@ -60,8 +60,14 @@ export interface TransactionOptions {
 /** A two-part advisory lock key: a namespace and a 32-bit key within it. */
 export type AdvisoryLock = readonly [namespace: number, key: number];
 
-/** The statement that takes `lock` until the end of the transaction; only integers reach the text. */
-export function advisoryLockSql([namespace, key]: AdvisoryLock): string {
+/**
+ * The statement that takes a lock until the end of the transaction, with the lock's parameters. One
+ * text for every lock: the Postgres adapter prepares it once per connection, where a text per key
+ * was parsed and planned again in every transaction.
+ */
+export const ADVISORY_LOCK_SQL = 'SELECT pg_advisory_xact_lock($1::int, $2::int)';
+
+export function advisoryLockParams([namespace, key]: AdvisoryLock): [number, number] {
   if (!Number.isInteger(namespace) || !Number.isInteger(key)) throw new TypeError('advisory lock keys must be integers');
-  return `SELECT pg_advisory_xact_lock(${namespace | 0}, ${key | 0})`;
+  return [namespace | 0, key | 0];
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../lib/logger.js';
-import { advisoryLockSql, type Db, type Queryable, type QueryResult } from './db.js';
+import { ADVISORY_LOCK_SQL, advisoryLockParams, type Db, type Queryable, type QueryResult } from './db.js';
 import { wrapDatabaseError } from './errors.js';
 
 const INT8_OID = 20;
@@ -137,6 +137,7 @@ export function createPgDb({ url, logger, max = 10 }: PgDbOptions): Db {
     query: (text, params) => run(pool, text, params),
     exec: (sql) => exec(pool, sql),
     async transaction(fn, options) {
+      const lock = options?.lock ? advisoryLockParams(options.lock) : undefined;
       let client: pg.PoolClient;
       try {
         client = await pool.connect();
@@ -145,18 +146,18 @@ export function createPgDb({ url, logger, max = 10 }: PgDbOptions): Db {
       }
       const tx: Queryable = { query: (text, params) => run(client, text, params), exec: (sql) => exec(client, sql) };
       let broken: unknown;
-      // BEGIN, the settings and the lock are one message (the simple protocol takes several
-      // statements), and it is not awaited: fn's first statement goes out right behind it, so a
-      // webhook's transaction costs one round trip less. Postgres runs them in order. BEGIN comes
-      // first in its message and cannot fail alone, so fn's statements run inside the transaction;
-      // should the lock or a setting fail, they fail too (the transaction is aborted), and that
-      // first error is the one reported. SET LOCAL ends with the transaction, so the pooled
-      // connection is unchanged.
-      const begin = exec(client, [
+      // BEGIN and the settings are one message (the simple protocol takes several statements); the
+      // lock is a prepared statement behind it. Neither is awaited: fn's first statement goes out
+      // right behind them, so a webhook's transaction costs one round trip less. Postgres runs them
+      // in order. BEGIN comes first in its message and cannot fail alone, so the lock and fn's
+      // statements run inside the transaction; should a setting or the lock fail, what follows
+      // fails too (the transaction is aborted), and that first error is the one reported. SET
+      // LOCAL ends with the transaction, so the pooled connection is unchanged.
+      const settings = exec(client, [
         'BEGIN',
         ...(options?.planOnce ? ['SET LOCAL plan_cache_mode = force_generic_plan', 'SET LOCAL jit = off'] : []),
-        ...(options?.lock ? [advisoryLockSql(options.lock)] : []),
       ].join('; '));
+      const begin = lock ? Promise.all([settings, run(client, ADVISORY_LOCK_SQL, lock)]) : settings;
       begin.catch(() => {}); // awaited below, whichever way fn ends
       try {
         const result = await fn(tx);

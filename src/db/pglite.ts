@@ -2,7 +2,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PGlite, types } from '@electric-sql/pglite';
 import { ErrorCode, FirebreakError } from '../lib/errors.js';
-import { advisoryLockSql, type Db, type Queryable, type QueryResult } from './db.js';
+import { ADVISORY_LOCK_SQL, advisoryLockParams, type Db, type Queryable, type QueryResult } from './db.js';
 import { wrapDatabaseError } from './errors.js';
 
 // pg returns bytea as Buffer; PGlite as Uint8Array. Make PGlite agree (per query: clone() drops
@@ -37,7 +37,7 @@ export function wrapPglite(instance: PGlite, onClose: () => Promise<void> = asyn
       try {
         return await instance.transaction(async (t) => {
           // PGlite has one session, so transactions are serialized anyway; the lock is taken all the same.
-          if (options?.lock) await exec(t, advisoryLockSql(options.lock));
+          if (options?.lock) await run(t, ADVISORY_LOCK_SQL, advisoryLockParams(options.lock));
           return fn({ query: (text, params) => run(t, text, params), exec: (sql) => exec(t, sql) } satisfies Queryable);
         });
       } catch (err) {

@@ -125,6 +125,15 @@ describe('on a real Postgres shared by concurrent requests', () => {
     });
   });
 
+  test('every advisory lock is taken by one statement, prepared once per connection', { skip: NEEDS_POSTGRES }, async () => {
+    await onOneConnection(async (db) => {
+      for (const key of [1, 2, 3]) await db.transaction(async (tx) => tx.query('SELECT $1::int', [key]), { lock: [7, key] });
+      const { rows } = await db.query<{ statement: string }>(
+        "SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%pg_advisory_xact_lock%'");
+      assert.deepEqual(rows.map((r) => r.statement), ['SELECT pg_advisory_xact_lock($1::int, $2::int)']);
+    });
+  });
+
   test('a planOnce transaction never JIT-compiles, whatever its plan is costed at', { skip: NEEDS_POSTGRES }, async () => {
     // A large alerts table Postgres has not analyzed yet costs the intake's read above
     // jit_above_cost; JIT then spent ~12 ms compiling it on every webhook (2 → 14.7 ms of Postgres
@@ -147,9 +156,10 @@ describe('on a real Postgres shared by concurrent requests', () => {
     const { database, proxy, viaProxy } = await behindProxy();
     try {
       await viaProxy.query('SELECT 1'); // the pool's connection is open and idle
-      // Postgres's answers are held until the client has sent an Execute after BEGIN's Query: a
-      // client that waited for BEGIN's answer would never send it, and the hold would time out.
-      const released = proxy.holdAnswers((sent) => /Q.*E/.test(messageTypes(sent)), 5_000);
+      // Postgres's answers are held until the client has sent two Executes (the lock's and the
+      // statement's) after BEGIN's Query: a client that waited for an answer would never send
+      // them, and the hold would time out.
+      const released = proxy.holdAnswers((sent) => /Q.*E.*E/.test(messageTypes(sent)), 5_000);
       const locks = await viaProxy.transaction(async (tx) => (await tx.query<{ n: number }>(
         "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted AND $1", [true])).rows[0]!.n,
       { lock: [7, 8] });
