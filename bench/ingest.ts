@@ -4,7 +4,7 @@
  * and does one multi-row upsert per webhook into an equivalent table (see FLOORS).
  *
  * Env: BENCH_WEBHOOKS (400 per round), BENCH_ALERTS (50 per webhook), BENCH_CONCURRENCY (16), BENCH_GROUPS (40),
- * BENCH_ROUNDS (3), BENCH_BACKENDS (pglite,postgres).
+ * BENCH_ROUNDS (9: single rounds vary by ±10% on a shared 2-core machine), BENCH_BACKENDS (pglite,postgres).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,7 +21,7 @@ const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 400);
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 50);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const GROUPS = Number(process.env.BENCH_GROUPS ?? 40);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const TOKEN = 'bench-token-0123456789abcdef';
 const silent = createLogger('silent');
 
