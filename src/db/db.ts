@@ -28,8 +28,8 @@ export interface Db extends Queryable {
   /**
    * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. With
    * `lock`, the transaction first takes that advisory lock (held until it ends; fn's statements
-   * run once it is taken), in the same message as BEGIN. On Postgres, fn's first statement is sent
-   * right behind BEGIN without waiting for its answer: one round trip for both.
+   * run once it is taken). On Postgres, the lock and fn's first statement are sent right behind
+   * BEGIN without waiting for its answer: one round trip for all three.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
@@ -67,6 +67,7 @@ export type AdvisoryLock = readonly [namespace: number, key: number];
  */
 export const ADVISORY_LOCK_SQL = 'SELECT pg_advisory_xact_lock($1::int, $2::int)';
 
+/** `lock` as ADVISORY_LOCK_SQL's parameters; throws unless both parts are integers. */
 export function advisoryLockParams([namespace, key]: AdvisoryLock): [number, number] {
   if (!Number.isInteger(namespace) || !Number.isInteger(key)) throw new TypeError('advisory lock keys must be integers');
   return [namespace | 0, key | 0];
