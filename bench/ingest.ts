@@ -1,21 +1,25 @@
 /**
  * npm run bench:ingest — Alertmanager-shaped load against firebreak, on PGlite and (with
  * DATABASE_URL) on Postgres, compared with a floor: a minimal receiver that only parses the JSON
- * and does one multi-row upsert per webhook into an equivalent table (see FLOORS).
+ * and does one multi-row upsert per webhook into an equivalent table (see FLOORS). The receivers
+ * run in this process, the load generator in a child process (load-sender.ts).
  *
  * Env: BENCH_WEBHOOKS (400 per round), BENCH_ALERTS (50 per webhook), BENCH_CONCURRENCY (16), BENCH_GROUPS (40),
  * BENCH_ROUNDS (9: single rounds vary by ±10% on a shared 2-core machine), BENCH_BACKENDS (pglite,postgres).
  */
+import { fork } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/config.js';
 import type { Db } from '../src/db/db.js';
 import { createLogger } from '../src/lib/logger.js';
 import { migrate } from '../src/db/migrate.js';
 import { startFirebreak } from '../src/main.js';
 import { backends } from './backends.js';
+import type { LoadAnswer, SenderRequest } from './load-sender.js';
 
 const WEBHOOKS = Number(process.env.BENCH_WEBHOOKS ?? 400);
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 50);
@@ -25,31 +29,15 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const TOKEN = 'bench-token-0123456789abcdef';
 const silent = createLogger('silent');
 
-/** Webhook i: group i % GROUPS, ALERTS alerts never seen before (so every alert is an insert). */
-function webhook(i: number): string {
-  const group = `svc-${i % GROUPS}`;
-  const startsAt = new Date(Date.UTC(2026, 10, 21, 8, 0, 0) + i).toISOString();
-  const alerts = Array.from({ length: ALERTS }, (_, j) => ({
-    status: 'firing',
-    labels: { alertname: 'BenchAlert', service: group, pod: `${group}-${i}-${j}`, severity: 'warning' },
-    annotations: { summary: `pod ${group}-${i}-${j} is unhappy`, description: 'x'.repeat(80) },
-    startsAt, endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prometheus:9090/graph?g0.expr=up',
-    fingerprint: `${i.toString(16).padStart(8, '0')}${j.toString(16).padStart(8, '0')}`,
-  }));
-  return JSON.stringify({
-    receiver: 'firebreak', status: 'firing', alerts, groupLabels: { alertname: 'BenchAlert', service: group },
-    commonLabels: { alertname: 'BenchAlert', service: group, severity: 'warning' }, commonAnnotations: {},
-    externalURL: 'http://alertmanager:9093', version: '4', groupKey: `{}:{alertname="BenchAlert", service="${group}"}`, truncatedAlerts: 0,
+// The load comes from a process of its own, as Alertmanager's does (see load-sender.ts).
+const sender = fork(fileURLToPath(new URL('./load-sender.ts', import.meta.url)));
+function ask(request: SenderRequest): Promise<{ seconds: number; latencies: number[] }> {
+  return new Promise((resolve, reject) => {
+    sender.once('message', (answer: LoadAnswer) => ('error' in answer ? reject(new Error(answer.error)) : resolve(answer)));
+    sender.send(request);
   });
 }
-
-async function send(url: string, body: string): Promise<number> {
-  const t = performance.now();
-  const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body });
-  await res.arrayBuffer();
-  if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-  return performance.now() - t;
-}
+const send = async (url: string, body: string) => (await ask({ kind: 'send', url, token: TOKEN, body })).latencies[0]!;
 
 /** CPU seconds used so far by the local Postgres server's processes (Linux /proc; 0 elsewhere). */
 function postgresCpuSeconds(): number {
@@ -71,24 +59,19 @@ function postgresCpuSeconds(): number {
   return ticks / 100; // USER_HZ is 100 on Linux
 }
 
-async function load(url: string, bodies: string[]) {
+/** Webhooks first..first+count-1 sent to url; what the receiver process and Postgres spent on them. */
+async function load(url: string, first: number, count: number) {
   const cpu = process.cpuUsage();
   const pgCpu = postgresCpuSeconds();
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < bodies.length) latencies.push(await send(url, bodies[next++]!));
-  }));
-  const seconds = (performance.now() - started) / 1000;
+  const { seconds, latencies } = await ask({ kind: 'load', url, token: TOKEN, first, count, alerts: ALERTS, groups: GROUPS, concurrency: CONCURRENCY });
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
   const used = process.cpuUsage(cpu);
   return {
-    alertsPerSecond: (bodies.length * ALERTS) / seconds, p50: pct(50), p99: pct(99),
-    // Per webhook: this process (server and load generator together) and the Postgres server.
-    nodeCpuMs: (used.user + used.system) / 1000 / bodies.length,
-    pgCpuMs: ((postgresCpuSeconds() - pgCpu) * 1000) / bodies.length,
+    alertsPerSecond: (count * ALERTS) / seconds, p50: pct(50), p99: pct(99),
+    // Per webhook: this process (the receivers: the sender is a process of its own) and the Postgres server.
+    receiverCpuMs: (used.user + used.system) / 1000 / count,
+    pgCpuMs: ((postgresCpuSeconds() - pgCpu) * 1000) / count,
   };
 }
 
@@ -140,8 +123,8 @@ async function startFloor(db: Db, { table, upsert }: (typeof FLOORS)[FloorName])
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-/** The webhooks of one round: alerts no earlier round sent, so every alert is an insert. */
-const round = (r: number) => Array.from({ length: WEBHOOKS }, (_, i) => webhook((r + 1) * 1_000_000 + i));
+/** The first webhook of round r: no earlier round (nor the warm-up) sent its alerts, so every alert is an insert. */
+const roundStart = (r: number) => (r + 1) * 1_000_000;
 const storm = await readFile(new URL('../../shared/fixtures/alertmanager/storm-2000.json', import.meta.url), 'utf8');
 console.log(`load: ${WEBHOOKS} webhooks x ${ALERTS} new alerts in ${GROUPS} groups, ${CONCURRENCY} in flight; ` +
   `${ROUNDS} rounds, firebreak and the floors taking turns, medians shown`);
@@ -160,8 +143,7 @@ for (const backend of backends()) {
   }));
   // Enough webhooks for V8 to optimize each receiver's code: after 16, firebreak's first round was
   // often its slowest.
-  const warmUp = Array.from({ length: 200 }, (_, i) => webhook(100_000 + i));
-  for (const u of [url, ...floors.map((f) => f.url)]) await load(u, warmUp);
+  for (const u of [url, ...floors.map((f) => f.url)]) await load(u, 100_000, 200);
 
   // Taking turns spreads the machine's drifts (other tenants, Postgres's background work) over all,
   // and the order flips every round: whoever goes first meets what the last one left behind (dirty
@@ -169,9 +151,8 @@ for (const backend of backends()) {
   const runs: Record<'firebreak' | FloorName, Load>[] = [];
   const receivers = [{ name: 'firebreak' as const, url }, ...floors];
   for (let r = 0; r < ROUNDS; r++) {
-    const bodies = round(r);
     const run = {} as Record<'firebreak' | FloorName, Load>;
-    for (const { name, url: to } of r % 2 ? [...receivers].reverse() : receivers) run[name] = await load(to, bodies);
+    for (const { name, url: to } of r % 2 ? [...receivers].reverse() : receivers) run[name] = await load(to, roundStart(r), WEBHOOKS);
     runs.push(run);
   }
   const stormNew = await send(url, storm);
@@ -183,10 +164,10 @@ for (const backend of backends()) {
 
   const summary = (name: 'firebreak' | FloorName) => {
     const of = (f: (l: Load) => number) => median(runs.map((run) => f(run[name])));
-    return { alertsPerSecond: of((l) => l.alertsPerSecond), p50: of((l) => l.p50), p99: of((l) => l.p99), nodeCpuMs: of((l) => l.nodeCpuMs), pgCpuMs: of((l) => l.pgCpuMs) };
+    return { alertsPerSecond: of((l) => l.alertsPerSecond), p50: of((l) => l.p50), p99: of((l) => l.p99), receiverCpuMs: of((l) => l.receiverCpuMs), pgCpuMs: of((l) => l.pgCpuMs) };
   };
   const cpu = (r: ReturnType<typeof summary>) =>
-    `CPU/webhook: node ${fmt(r.nodeCpuMs, 2)} ms` + (backend.name === 'postgres' ? `, postgres ${fmt(r.pgCpuMs, 2)} ms` : '');
+    `CPU/webhook: receiver ${fmt(r.receiverCpuMs, 2)} ms` + (backend.name === 'postgres' ? `, postgres ${fmt(r.pgCpuMs, 2)} ms` : '');
   for (const name of ['firebreak', ...floors.map((f) => f.name)] as const) {
     const r = summary(name);
     console.log(`${backend.name}: ${name.padEnd(10)} ${fmt(r.alertsPerSecond, 0)} alerts/s, ack p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms; ${cpu(r)}`);
@@ -197,3 +178,4 @@ for (const backend of backends()) {
   }
   console.log(`${backend.name}: storm-2000.json acknowledged in ${fmt(stormNew, 0)} ms (new), ${fmt(stormRepeat, 0)} ms (re-sent)`);
 }
+sender.disconnect();
