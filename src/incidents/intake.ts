@@ -6,7 +6,7 @@ import {
 } from './incidents-sql.js';
 import { readGroupState, writeIntake } from './intake-sql.js';
 import { onAllAlertsResolved } from './lifecycle.js';
-import { incidentTitle, planIntake, summarizeBatch, TARGET, type AlertOutcome, type AlertStep } from './plan.js';
+import { incidentTitle, listAlerts, planIntake, summarizeBatch, TARGET, type AlertOutcome, type AlertStep } from './plan.js';
 import { severityFromLabel, worstSeverity } from './severity.js';
 import { cardJob, matchJob, openingJobs } from './jobs.js';
 import { appendTimeline } from './timeline.js';
@@ -152,10 +152,9 @@ function alertEvents(n: Notification, steps: readonly AlertStep[], incidentOf: (
       summary: summarizeBatch(outcome, batch.map((s) => n.alerts[s.index]!), n.groupLabels),
       data: {
         count: batch.length,
-        alerts: batch.slice(0, LISTED_ALERTS).map((s) => ({
-          fingerprint: n.alerts[s.index]!.fingerprint,
-          startsAt: n.alerts[s.index]!.startsAt,
-          ...(s.superseded ? { superseded: true } : {}),
+        alerts: listAlerts(batch.slice(0, LISTED_ALERTS).map((s) => {
+          const { fingerprint, startsAt } = n.alerts[s.index]!;
+          return { fingerprint, startsAt, superseded: s.superseded === true };
         })),
       },
     };

@@ -132,3 +132,29 @@ export function incidentTitle(groupLabels: Record<string, string>, commonLabels:
   const title = where.length ? `${name} on ${where.join(', ')}` : name;
   return title.length > 200 ? `${title.slice(0, 199)}…` : title;
 }
+
+/** Alerts an alert event names: the fingerprints of those that share a startsAt (and supersession). */
+export interface ListedAlerts {
+  startsAt: string;
+  fingerprints: string[];
+  /** The alerts were closed because a newer instance of their fingerprint fired. */
+  superseded?: true;
+}
+
+/**
+ * The alerts' fingerprints, grouped by startsAt (and supersession) in the order met. The
+ * alerts of one notification mostly share a startsAt, and an event's size is what appending it
+ * costs (sent, parsed, hashed, stored): 50 alerts listed as {fingerprint, startsAt} pairs were
+ * 3.9 KB, past the 2 KB where Postgres starts compressing a row; grouped they are 1.1 KB
+ * (about +2.5% alerts/s in bench:ingest's load).
+ */
+export function listAlerts(alerts: readonly { fingerprint: string; startsAt: string; superseded?: boolean }[]): ListedAlerts[] {
+  const groups = new Map<string, ListedAlerts>();
+  for (const a of alerts) {
+    const key = `${a.superseded ? 's' : 'n'}${a.startsAt}`;
+    const group = groups.get(key);
+    if (group) group.fingerprints.push(a.fingerprint);
+    else groups.set(key, { startsAt: a.startsAt, fingerprints: [a.fingerprint], ...(a.superseded ? { superseded: true as const } : {}) });
+  }
+  return [...groups.values()];
+}

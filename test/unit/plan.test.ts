@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AlertNotice } from '../../src/ingest/notification.js';
-import { describeAlert, incidentTitle, planIntake, summarizeBatch, type KnownAlert } from '../../src/incidents/plan.js';
+import { describeAlert, incidentTitle, listAlerts, planIntake, summarizeBatch, type KnownAlert } from '../../src/incidents/plan.js';
 
 const notice = (status: 'firing' | 'resolved', fingerprint = 'f1'): AlertNotice => ({
   fingerprint, status, labels: { alertname: 'A' }, annotations: {}, startsAt: '2026-01-01T00:00:00Z', endsAt: null, generatorUrl: null,
@@ -62,5 +62,25 @@ describe('descriptions', () => {
     assert.equal(incidentTitle({ alertname: 'HighErrorRate', service: 'checkout' }, {}), 'HighErrorRate on checkout');
     assert.equal(incidentTitle({}, { alertname: 'X' }), 'X');
     assert.equal(incidentTitle({ alertname: 'Y'.repeat(300) }, {}).length, 200);
+  });
+});
+
+describe('listAlerts', () => {
+  test('groups fingerprints by startsAt in the order met, superseded alerts apart', () => {
+    const t1 = '2026-01-01T00:00:00Z';
+    const t2 = '2026-01-01T00:05:00.123456789Z';
+    assert.deepEqual(listAlerts([
+      { fingerprint: 'a', startsAt: t1 },
+      { fingerprint: 'b', startsAt: t2 },
+      { fingerprint: 'c', startsAt: t1, superseded: true },
+      { fingerprint: 'd', startsAt: t1, superseded: false },
+      { fingerprint: 'e', startsAt: t2 },
+      { fingerprint: 'f', startsAt: t1, superseded: true },
+    ]), [
+      { startsAt: t1, fingerprints: ['a', 'd'] },
+      { startsAt: t2, fingerprints: ['b', 'e'] },
+      { startsAt: t1, fingerprints: ['c', 'f'], superseded: true },
+    ]);
+    assert.deepEqual(listAlerts([]), []);
   });
 });
