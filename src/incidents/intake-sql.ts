@@ -25,7 +25,7 @@ export interface GroupState {
  * SQL, at Postgres's microsecond precision rather than JavaScript's milliseconds.
  */
 export async function readGroupState(tx: Queryable, groupKey: string, alerts: readonly AlertNotice[], at: Date): Promise<GroupState> {
-  type Found = [i: number, exact: boolean, id: number, incidentId: number, incidentNumber: number, status: 'firing' | 'resolved'];
+  type Found = [i: number, exact: boolean, id: number, incidentId: number, incidentNumber: number, status: 'firing' | 'resolved', startsAt: string];
   const { rows } = await tx.query<{ open: IncidentHead | null; latest: IncidentHead | null; found: Found[] }>(
     `WITH touched AS (
        UPDATE incidents SET last_seen_at = $3, notifications = notifications + 1
@@ -48,15 +48,16 @@ export async function readGroupState(tx: Queryable, groupKey: string, alerts: re
      SELECT (SELECT row_to_json(t) FROM touched t) AS open,
             (SELECT row_to_json(l) FROM latest l) AS latest,
             -- Every stored instance of each fingerprint (almost always none or one), best "latest" first.
-            COALESCE((SELECT json_agg(json_build_array(f.i, f.exact, f.id, f.incident_id, f.number, f.status)
+            COALESCE((SELECT json_agg(json_build_array(f.i, f.exact, f.id, f.incident_id, f.number, f.status,
+                                                       to_char(f.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
                                       ORDER BY f.i, f.status = 'firing' DESC, f.starts_at DESC)
                         FROM found f), '[]') AS found`,
     [alerts.map((a) => a.fingerprint), alerts.map((a) => a.startsAt), at, groupKey],
   );
   const { open, latest, found } = rows[0]!;
   const lookups: AlertLookup[] = alerts.map(() => ({}));
-  for (const [i, exact, id, incidentId, incidentNumber, status] of found) {
-    const known = { id, incidentId, incidentNumber, status };
+  for (const [i, exact, id, incidentId, incidentNumber, status, startsAt] of found) {
+    const known = { id, incidentId, incidentNumber, status, startsAt };
     const lookup = lookups[i - 1]!;
     lookup.latest ??= known;
     if (exact) lookup.exact = known;

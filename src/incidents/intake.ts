@@ -154,7 +154,7 @@ function alertEvents(n: Notification, steps: readonly AlertStep[], incidentOf: (
         count: batch.length,
         alerts: listAlerts(batch.slice(0, LISTED_ALERTS).map((s) => {
           const { fingerprint, startsAt } = n.alerts[s.index]!;
-          return { fingerprint, startsAt, superseded: s.superseded === true };
+          return { fingerprint, startsAt: s.rowStartsAt ?? startsAt, superseded: s.superseded === true };
         })),
       },
     };

@@ -6,6 +6,8 @@ export interface KnownAlert {
   incidentId: number;
   incidentNumber: number;
   status: 'firing' | 'resolved';
+  /** As stored: RFC 3339 in UTC, to the microsecond. */
+  startsAt: string;
 }
 
 /**
@@ -43,6 +45,11 @@ export interface AlertStep {
    * Alertmanager holds one alert per fingerprint, so the older instance has ended.
    */
   superseded?: true;
+  /**
+   * The startsAt of the stored row this step changes, when it is not the notice's: a superseded
+   * instance, or the firing row a resolve with a restamped startsAt closes.
+   */
+  rowStartsAt?: string;
 }
 
 /** Decisions for one notification. */
@@ -65,7 +72,7 @@ export function planIntake(alerts: readonly AlertNotice[], lookups: readonly Ale
     });
     const supersede = (row: KnownAlert | undefined) => {
       if (row && row.status === 'firing') {
-        steps.push({ index, outcome: 'resolved', rowId: row.id, incident: row.incidentId, status: 'resolved', superseded: true });
+        steps.push({ index, outcome: 'resolved', rowId: row.id, incident: row.incidentId, status: 'resolved', superseded: true, rowStartsAt: row.startsAt });
       }
     };
 
@@ -87,7 +94,10 @@ export function planIntake(alerts: readonly AlertNotice[], lookups: readonly Ale
     // resolve without an exact match closes the fingerprint's firing row.
     const row = exact ?? latest;
     if (!row) steps.push(step('resolved', undefined, TARGET));
-    else steps.push(step(row.status === 'firing' ? 'resolved' : 'repeat', row, row.incidentId));
+    else {
+      const resolve = step(row.status === 'firing' ? 'resolved' : 'repeat', row, row.incidentId);
+      steps.push(exact ? resolve : { ...resolve, rowStartsAt: row.startsAt });
+    }
   });
   return { steps, needsTarget: steps.some((s) => s.incident === TARGET) };
 }

@@ -54,7 +54,8 @@ for (const backend of backends()) {
       );
       assert.ok(stored.filter((a) => a.incident === 3).every((a) => a.status === 'firing'));
 
-      assert.deepEqual((await timeline(db, 2)).map((e) => [e.seq, e.kind, e.actor, e.summary]), [
+      const inc2 = await timeline(db, 2);
+      assert.deepEqual(inc2.map((e) => [e.seq, e.kind, e.actor, e.summary]), [
         [1, 'incident.opened', 'alertmanager', 'INC-2 opened: HighErrorRate on checkout (sev1)'],
         [2, 'alerts.fired', 'alertmanager', '2 alerts firing: HighErrorRate'],
         [3, 'alerts.resolved', 'alertmanager', 'Alert resolved: HighErrorRate (namespace=prod, pod=checkout-7d9f-abc)'],
@@ -62,6 +63,10 @@ for (const backend of backends()) {
         [5, 'alerts.all_resolved', 'alertmanager', 'All alerts of INC-2 resolved'],
         [6, 'incident.status_changed', 'alertmanager', 'INC-2 resolved by itself: all alerts resolved and nobody had acknowledged it'],
       ]);
+      // partial-resolve.json restamped the resolved alert's startsAt (06:57:15Z): the event names
+      // the alert it resolved, which started at 06:57:15.457695482Z (kept to the microsecond).
+      assert.deepEqual(inc2[2]!.data.alerts, [{ startsAt: '2026-11-21T06:57:15.457695Z', fingerprints: ['7dedf9c618355572'] }]);
+      assert.deepEqual(inc2[3]!.data.alerts, [{ startsAt: '2026-11-21T06:57:15.457695482Z', fingerprints: ['117a4c79188d9f29'] }]);
       const storm = await timeline(db, 3);
       assert.deepEqual(storm.map((e) => e.kind), ['incident.opened', 'alerts.fired']);
       assert.equal(storm[1]!.summary, '2000 alerts firing: PodCrashLooping');
@@ -125,7 +130,9 @@ for (const backend of backends()) {
       assert.deepEqual(rows.map((a) => [a.status, a.incident]), [['resolved', 5], ['firing', 5]]);
       const events = await timeline(database.db, 5);
       assert.deepEqual(events.map((e) => e.kind), ['incident.opened', 'alerts.fired', 'alerts.resolved', 'alerts.refired']);
-      assert.deepEqual(events[2]!.data.alerts, [{ startsAt: '2026-11-21T10:00:00Z', fingerprints: ['aaaa000000000001'], superseded: true }]);
+      // The closed instance is named by its own startsAt, as stored (to the microsecond).
+      assert.deepEqual(events[2]!.data.alerts, [{ startsAt: '2026-11-21T06:57:15.457695Z', fingerprints: ['aaaa000000000001'], superseded: true }]);
+      assert.deepEqual(events[3]!.data.alerts, [{ startsAt: '2026-11-21T10:00:00Z', fingerprints: ['aaaa000000000001'] }]);
     });
 
     test('an alert first seen already resolved is kept, in an incident that resolves at once', async () => {

@@ -6,7 +6,9 @@ import { describeAlert, incidentTitle, listAlerts, planIntake, summarizeBatch, t
 const notice = (status: 'firing' | 'resolved', fingerprint = 'f1'): AlertNotice => ({
   fingerprint, status, labels: { alertname: 'A' }, annotations: {}, startsAt: '2026-01-01T00:00:00Z', endsAt: null, generatorUrl: null,
 });
-const row = (id: number, status: 'firing' | 'resolved', incidentId = 7): KnownAlert => ({ id, incidentId, incidentNumber: incidentId, status });
+// Stored rows start earlier than the notices (2026-01-01T00:00:00Z), as after a restamp.
+const STORED = '2025-12-31T23:59:00.123456Z';
+const row = (id: number, status: 'firing' | 'resolved', incidentId = 7): KnownAlert => ({ id, incidentId, incidentNumber: incidentId, status, startsAt: STORED });
 
 describe('planIntake', () => {
   // [case, notice status, exact row, latest row, expected steps]
@@ -20,16 +22,16 @@ describe('planIntake', () => {
     ['the fingerprint fires again with a new startsAt', 'firing', undefined, row(1, 'resolved'),
       [{ outcome: 'refired', rowId: undefined, incident: 'target', status: 'firing' }]],
     ['a new instance while the old one is still firing here', 'firing', undefined, row(1, 'firing', 3),
-      [{ outcome: 'resolved', rowId: 1, incident: 3, status: 'resolved', superseded: true },
+      [{ outcome: 'resolved', rowId: 1, incident: 3, status: 'resolved', superseded: true, rowStartsAt: STORED },
         { outcome: 'refired', rowId: undefined, incident: 'target', status: 'firing' }]],
     ['a firing alert resolves', 'resolved', row(1, 'firing'), row(1, 'firing'),
       [{ outcome: 'resolved', rowId: 1, incident: 7, status: 'resolved' }]],
     ['a resolve with a restamped startsAt', 'resolved', undefined, row(1, 'firing'),
-      [{ outcome: 'resolved', rowId: 1, incident: 7, status: 'resolved' }]],
+      [{ outcome: 'resolved', rowId: 1, incident: 7, status: 'resolved', rowStartsAt: STORED }]],
     ['a resolve re-sent', 'resolved', row(1, 'resolved'), row(1, 'resolved'),
       [{ outcome: 'repeat', rowId: 1, incident: 7, status: 'resolved' }]],
     ['a restamped resolve re-sent', 'resolved', undefined, row(1, 'resolved'),
-      [{ outcome: 'repeat', rowId: 1, incident: 7, status: 'resolved' }]],
+      [{ outcome: 'repeat', rowId: 1, incident: 7, status: 'resolved', rowStartsAt: STORED }]],
     ['an alert first seen already resolved', 'resolved', undefined, undefined,
       [{ outcome: 'resolved', rowId: undefined, incident: 'target', status: 'resolved' }]],
   ];
