@@ -69,11 +69,11 @@ export function planIntake(alerts: readonly AlertNotice[], lookups: readonly Ale
     const { exact, latest } = lookups[index] ?? {};
     const step = (outcome: AlertOutcome, row: KnownAlert | undefined, incident: number | typeof TARGET): AlertStep => ({
       index, outcome, rowId: row?.id, incident, status: notice.status,
+      // A row that is not the notice's own instance is named by its own startsAt.
+      ...(row && row !== exact ? { rowStartsAt: row.startsAt } : {}),
     });
     const supersede = (row: KnownAlert | undefined) => {
-      if (row && row.status === 'firing') {
-        steps.push({ index, outcome: 'resolved', rowId: row.id, incident: row.incidentId, status: 'resolved', superseded: true, rowStartsAt: row.startsAt });
-      }
+      if (row?.status === 'firing') steps.push({ ...step('resolved', row, row.incidentId), status: 'resolved', superseded: true });
     };
 
     if (notice.status === 'firing') {
@@ -94,10 +94,7 @@ export function planIntake(alerts: readonly AlertNotice[], lookups: readonly Ale
     // resolve without an exact match closes the fingerprint's firing row.
     const row = exact ?? latest;
     if (!row) steps.push(step('resolved', undefined, TARGET));
-    else {
-      const resolve = step(row.status === 'firing' ? 'resolved' : 'repeat', row, row.incidentId);
-      steps.push(exact ? resolve : { ...resolve, rowStartsAt: row.startsAt });
-    }
+    else steps.push(step(row.status === 'firing' ? 'resolved' : 'repeat', row, row.incidentId));
   });
   return { steps, needsTarget: steps.some((s) => s.incident === TARGET) };
 }
