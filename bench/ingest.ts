@@ -125,7 +125,7 @@ const fmt = (n: number, digits = 1) => n.toFixed(digits);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 /** The first webhook of round r: no earlier round (nor the warm-up) sent its alerts, so every alert is an insert. */
 const roundStart = (r: number) => (r + 1) * 1_000_000;
-const storm = await readFile(new URL('../../shared/fixtures/alertmanager/storm-2000.json', import.meta.url), 'utf8');
+const storm = await readFile(new URL('../test/fixtures/alertmanager/storm-2000.json', import.meta.url), 'utf8');
 console.log(`load: ${WEBHOOKS} webhooks x ${ALERTS} new alerts in ${GROUPS} groups, ${CONCURRENCY} in flight; ` +
   `${ROUNDS} rounds, firebreak and the floors taking turns, medians shown`);
 if (!process.env.DATABASE_URL) console.log('postgres: skipped (set DATABASE_URL to include it)');

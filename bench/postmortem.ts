@@ -21,7 +21,7 @@ import { backends } from './backends.js';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const EVENTS = 5000;
 
-const storm = parseNotification(JSON.parse(await readFile(new URL('../../shared/fixtures/alertmanager/storm-2000.json', import.meta.url), 'utf8')));
+const storm = parseNotification(JSON.parse(await readFile(new URL('../test/fixtures/alertmanager/storm-2000.json', import.meta.url), 'utf8')));
 if (!storm.ok) throw new Error('storm-2000.json did not parse');
 
 // A Prometheus stand-in: every range query gets 5 series of 300 points across the asked window.

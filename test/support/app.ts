@@ -11,7 +11,8 @@ import type { TestDatabase } from './databases.js';
 import { captureLogs } from './logs.js';
 import { SIGNING_SECRET } from './slack-requests.js';
 
-export const FIXTURES = new URL('../../../shared/fixtures/', import.meta.url);
+/** test/fixtures/: captured Alertmanager payloads and Slack request bodies (each folder's README says where from). */
+export const FIXTURES = new URL('../fixtures/', import.meta.url);
 export const TOKEN = 'test-token-0123456789abcdef';
 
 /** A fixture file's text. */
