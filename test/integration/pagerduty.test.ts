@@ -290,8 +290,11 @@ for (const backend of backends()) {
       const inc = await open({ alertname: 'PageFromPlaybook', severity: 'info' });
       await eventually('playbook page', async () => eventsFor(inc.key).length === 1);
       assert.equal(eventsFor(inc.key)[0]!.body.routing_key, CHECKOUT_KEY);
-      const { rows } = await db().query<{ output: unknown }>('SELECT output FROM step_runs WHERE incident_id = $1', [inc.id]);
-      assert.deepEqual(rows[0]!.output, { paged: true, service: 'checkout', dedup_key: inc.key });
+      // The page is delivered by its own job, which may run before the step's outcome is recorded.
+      const output = async () => (await db().query<{ output: unknown }>(
+        `SELECT output FROM step_runs WHERE incident_id = $1 AND status = 'succeeded'`, [inc.id])).rows[0]?.output;
+      await eventually('step recorded', async () => (await output()) !== undefined);
+      assert.deepEqual(await output(), { paged: true, service: 'checkout', dedup_key: inc.key });
     });
   });
 }
