@@ -24,14 +24,14 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
-    // Dependencies point inward (DESIGN.md §2): the domain and the runner know no vendor.
+    // Dependencies point inward (docs/architecture.md): the domain and the runner know no vendor.
     files: ['src/incidents/**', 'src/runner/**', 'src/ingest/**', 'src/playbooks/**', 'src/actions/**', 'src/scheduler/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['@slack/*', '@pagerduty/*', '**/slack/*', '**/pagerduty/*', '**/http/*'] }],
     },
   },
   {
-    // Pure layers: no I/O imports (STYLE.md: the deciding code does no I/O). After the rule above,
+    // Pure layers: no I/O imports (the deciding code does no I/O: docs/architecture.md). After the rule above,
     // which this one replaces for these files.
     files: [
       'src/lib/**', 'src/ingest/**', 'src/incidents/lifecycle.ts', 'src/incidents/plan.ts', 'src/incidents/severity.ts',

@@ -1,8 +1,8 @@
 import type { NewJob } from '../runner/queue.js';
 
 /**
- * The jobs the domain enqueues with its changes; the outside-world parts (Slack now, playbooks and
- * PagerDuty later) handle them.
+ * The jobs the domain enqueues with its changes; the outside-world parts (Slack, the playbook
+ * runner, PagerDuty, the postmortem) handle them.
  * - incident.opened: once per new incident; sets up where the incident is shown.
  * - incident.card: the incident changed; bring its card up to date. Coalesced per incident, so a
  *   storm of changes is one pending job that renders the state current when it runs.

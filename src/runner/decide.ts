@@ -1,6 +1,6 @@
 /**
  * The step interpreter's decisions: pure, no I/O, table-tested. The runner reads the state, asks
- * here what to do, and does it (STYLE.md: the runner decides, actions act).
+ * here what to do, and does it: the runner decides, actions act (docs/architecture.md).
  *
  * Glossary
  * - Run: one execution of a playbook for an incident. Its steps run one after another.
