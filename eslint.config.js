@@ -25,7 +25,7 @@ export default tseslint.config(
   },
   {
     // Dependencies point inward (docs/architecture.md): the domain and the runner know no vendor.
-    files: ['src/incidents/**', 'src/runner/**', 'src/ingest/**', 'src/playbooks/**', 'src/actions/**', 'src/scheduler/**'],
+    files: ['src/access/**', 'src/incidents/**', 'src/runner/**', 'src/ingest/**', 'src/playbooks/**', 'src/actions/**', 'src/scheduler/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['@slack/*', '@pagerduty/*', '**/slack/*', '**/pagerduty/*', '**/http/*'] }],
     },
@@ -35,7 +35,8 @@ export default tseslint.config(
     // which this one replaces for these files.
     files: [
       'src/lib/**', 'src/ingest/**', 'src/incidents/lifecycle.ts', 'src/incidents/plan.ts', 'src/incidents/severity.ts',
-      'src/slack/blocks/**', 'src/slack/command-parse.ts', 'src/slack/channel-name.ts',
+      'src/access/permissions.ts', 'src/access/principal.ts', 'src/access/refusal.ts',
+      'src/slack/blocks/**', 'src/slack/command-parse.ts', 'src/slack/channel-name.ts', 'src/slack/origin.ts',
       'src/playbooks/matchers.ts', 'src/playbooks/template.ts', 'src/playbooks/schema.ts', 'src/playbooks/action-params.ts',
       'src/playbooks/validate.ts', 'src/playbooks/select.ts', 'src/playbooks/dry-run.ts', 'src/playbooks/render-step.ts',
       'src/runner/decide.ts', 'src/runner/approvers.ts',

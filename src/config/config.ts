@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accessPolicy, EVERYONE, type AccessPolicy } from '../access/permissions.js';
 import { DEFAULT_PAGER_SERVICE } from '../incidents/paging.js';
 import { ErrorCode, FirebreakError } from '../lib/errors.js';
 
@@ -21,6 +22,8 @@ export interface Config {
   readonly jobLeaseMs: number;
   /** Undefined when PagerDuty is off (no routing key, service or API token). */
   readonly pagerduty: PagerDutyConfig | undefined;
+  /** Who may do what (ACCESS_*): a permission left unset is everyone's, `admin` nobody's. */
+  readonly access: AccessPolicy;
 }
 
 /** A PagerDuty service firebreak pages: its Events API v2 routing key and the escalation policy whose on-call it shows. */
@@ -94,6 +97,12 @@ const list = (item: RegExp, what: string) =>
 // Events API v2 integration keys are 32 characters of letters and digits.
 const ROUTING_KEY = /^[A-Za-z0-9]{32}$/;
 
+const boolean = () => z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
+
+// Who holds a permission: Slack user ids, @user-group handles, or * for everyone.
+const holders = () => list(/^(\*|[UW][A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]*)$/, 'Slack user ids (U…), @user-group handles or *, separated by commas')
+  .refine((xs) => xs.length > 0, { error: 'must name at least one holder (leave it unset for everyone)' });
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const envSchema = z.object({
@@ -118,9 +127,13 @@ const envSchema = z.object({
   SLACK_INCIDENT_CHANNEL: optional(
     z.string().regex(/^(#?[a-z0-9_-]{1,80}|[CG][A-Z0-9]{2,})$/, { error: 'must be a channel id (C…) or name' }),
   ),
-  SLACK_CREATE_CHANNELS: optional(
-    z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).transform((v) => v === 'true' || v === '1'),
-  ),
+  SLACK_CREATE_CHANNELS: optional(boolean()),
+  ACCESS_READ: optional(holders()),
+  ACCESS_RESPOND: optional(holders()),
+  ACCESS_COMMAND: optional(holders()),
+  ACCESS_RUN: optional(holders()),
+  ACCESS_PAGE: optional(holders()),
+  ACCESS_ADMIN: optional(holders()),
   PLAYBOOKS_DIR: optional(z.string()),
   EXEC_ALLOWLIST: optional(list(/^[\w./+-]+$/, 'program names or absolute paths, separated by commas')),
   HTTP_ACTION_ALLOWED_HOSTS: optional(list(/^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$/i, 'host names (or *.domain), separated by commas')),
@@ -144,6 +157,10 @@ const envSchema = z.object({
 }).superRefine((e, ctx) => {
   if (e.PAGERDUTY_SERVICES?.some((s) => s.startsWith(`${DEFAULT_PAGER_SERVICE}=`))) {
     ctx.addIssue({ code: 'custom', path: ['PAGERDUTY_SERVICES'], message: `must not name "${DEFAULT_PAGER_SERVICE}": set PAGERDUTY_ROUTING_KEY for it` });
+  }
+
+  if (e.ACCESS_ADMIN?.includes(EVERYONE)) {
+    ctx.addIssue({ code: 'custom', path: ['ACCESS_ADMIN'], message: 'must not be * (admin holds every permission: that would undo every other ACCESS_ line)' });
   }
 
   const slackVars = ['SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_INCIDENT_CHANNEL'] as const;
@@ -217,6 +234,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }),
     jobLeaseMs: (e.JOB_LEASE_SECONDS ?? 30) * 1000,
     pagerduty: pagerDutyConfig(e),
+    access: accessPolicy({
+      read: e.ACCESS_READ, respond: e.ACCESS_RESPOND, command: e.ACCESS_COMMAND, run: e.ACCESS_RUN, page: e.ACCESS_PAGE, admin: e.ACCESS_ADMIN,
+    }),
   });
 }
 

@@ -12,6 +12,7 @@ test('defaults: embedded database in ./data, port 3000, 16 MiB bodies', () => {
       dir: './playbooks', execAllowlist: [], execPath: '/usr/local/bin:/usr/bin:/bin', httpAllowedHosts: [],
       prometheusUrl: undefined, alertmanagerUrl: undefined, evidenceMaxBytes: 1048576,
     },
+    access: { read: ['*'], respond: ['*'], command: ['*'], run: ['*'], page: ['*'], admin: [] },
   });
 });
 
@@ -101,4 +102,15 @@ test('Slack half set up is refused, naming each missing or wrong variable, token
   assert.match(wrong, /SLACK_CREATE_CHANNELS: must be true or false \(got "yes"\)/);
   assert.match(wrong, /PORT: must be a whole number/);
   assert.ok(!wrong.includes('secret'), 'token values are not echoed');
+});
+
+test('the access policy: ACCESS_<PERMISSION> lists user ids, @groups or *; unset is everyone, admin nobody', () => {
+  const { access } = loadConfig({ ACCESS_RUN: '@sre-leads, U0ALICE', ACCESS_PAGE: 'W0BOB', ACCESS_ADMIN: 'U0ROOT', ACCESS_READ: '*' });
+  assert.deepEqual(access, { read: ['*'], respond: ['*'], command: ['*'], run: ['@sre-leads', 'U0ALICE'], page: ['W0BOB'], admin: ['U0ROOT'] });
+  assert.throws(() => loadConfig({ ACCESS_RUN: 'alice', ACCESS_COMMAND: ',', ACCESS_ADMIN: '*' }), (err: Error) => {
+    assert.match(err.message, /ACCESS_RUN: must be Slack user ids \(U…\), @user-group handles or \*, separated by commas \(got "alice"\)/);
+    assert.match(err.message, /ACCESS_COMMAND: must name at least one holder \(leave it unset for everyone\)/);
+    assert.match(err.message, /ACCESS_ADMIN: must not be \* \(admin holds every permission/);
+    return true;
+  });
 });
