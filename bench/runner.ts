@@ -65,7 +65,8 @@ for (const backend of backends()) {
   const clicked = new Map<number, number>();
   for (const [n, a] of pending.entries()) {
     const body = blockActionBody({ action_id: 'incident_approve', value: String(a.id), action_ts: `1.${n}` },
-      { user: { id: 'U0BENCH', username: 'bench', team_id: 'T0TEAM001' }, trigger_id: `bench-${n}` }, Number(new URL(slack.url).port));
+      { user: { id: 'U0BENCH', username: 'bench', team_id: 'T0TEAM001' }, trigger_id: `bench-${n}`, channel: { id: 'C0INCIDENTS', name: 'incidents' } },
+      Number(new URL(slack.url).port));
     clicked.set(a.stepRunId, Date.now());
     await postSlack(app.url, body);
   }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Agent } from 'node:https';
+import { createAccess } from './access/guard.js';
+import { openPolicyWarning } from './access/permissions.js';
 import { createActions } from './actions/index.js';
 import { createPrometheusMetricsSource } from './actions/prometheus.js';
 import type { PageFn } from './actions/pagerduty-trigger.js';
@@ -56,6 +58,8 @@ export interface FirebreakDeps {
   approvalSweep?: string;
   /** Trusts a test server's certificate for PagerDuty's Events API (https only). */
   pagerAgent?: Agent;
+  /** Waits before reading unreadable approvers again (tests wait milliseconds). */
+  approverReadDelaysMs?: readonly number[];
 }
 
 /** The composition root: wires config, database, metrics, Slack, the runner, the scheduler and the HTTP server. */
@@ -103,7 +107,9 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     });
     const nothing: JobHandler = async () => {};
     let handlers: Record<string, JobHandler> = {
-      ...createRunnerJobs({ db, clock, logger, metrics, registry, actions, evidenceMaxBytes: p.evidenceMaxBytes }),
+      ...createRunnerJobs({
+        db, clock, logger, metrics, registry, actions, evidenceMaxBytes: p.evidenceMaxBytes, directory, approverReadDelaysMs: deps.approverReadDelaysMs,
+      }),
       // With PagerDuty off there is nothing to sync: the jobs complete at once rather than pile up.
       ...(pd && pager && pagerServices ? createPagerJobs({ db, clock, logger, pager, config: pd }) : { [JOB_PAGER_SYNC]: nothing }),
       ...createPostmortemJobs({
@@ -114,9 +120,11 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     if (pd) logger.info({ services: pagerServices ?? [], eventsHost: pd.eventsHost, minSeverity: pd.minSeverity, onCall: Boolean(onCall) }, 'PagerDuty is on');
 
     let slackApp: SlackApp | undefined;
-    const commandDeps = { db, clock, logger, metrics, registry, directory, pagerServices };
+    const commandDeps = { db, clock, logger, metrics, registry, access: createAccess(config.access, directory), pagerServices };
     if (config.slack && slackApi) {
       slackApp = createSlackApp(config.slack, commandDeps);
+      const warning = openPolicyWarning(config.access);
+      if (warning) logger.warn(warning);
       handlers = {
         ...handlers,
         ...createSlackJobs({ db, clock, api: slackApi, slack: config.slack }),

@@ -48,7 +48,7 @@ export type TimelineKind =
   | 'approval.approved'
   | 'approval.denied'
   | 'approval.expired'
-  | 'approval.refused'
+  | 'access.refused'
   | 'pagerduty.requested'
   | 'pagerduty.sent'
   | 'pagerduty.rejected';

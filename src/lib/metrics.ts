@@ -14,6 +14,7 @@ export interface Metrics {
   slackCalls: Counter<'method' | 'outcome'>;
   steps: Counter<'action' | 'outcome'>;
   approvals: Counter<'outcome'>;
+  accessRefused: Counter<'action'>;
   playbooksLoaded: Gauge;
   playbookProblems: Gauge;
   pagerCalls: Counter<'call' | 'outcome'>;
@@ -58,6 +59,11 @@ export function createMetrics(openIncidents: OpenIncidentsReader): Metrics {
     approvals: new Counter({
       name: 'firebreak_approvals_total', help: 'Approval requests and decisions (requested, approved, denied, expired, refused).',
       labelNames: ['outcome'], registers: [registry],
+    }),
+    accessRefused: new Counter({
+      name: 'firebreak_access_refused_total',
+      help: 'Requests refused by the access policy, an approver set or the Slack origin checks, by action (resolve, run, approve, …).',
+      labelNames: ['action'], registers: [registry],
     }),
     playbooksLoaded: new Gauge({ name: 'firebreak_playbooks_loaded', help: 'Playbooks loaded and in use.', registers: [registry] }),
     playbookProblems: new Gauge({

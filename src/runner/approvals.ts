@@ -1,13 +1,14 @@
+import type { Principal } from '../access/principal.js';
+import { refusalEvent, type Refusal } from '../access/refusal.js';
+import { countRefusal } from '../access/refusals.js';
 import type { Db, Queryable } from '../db/db.js';
 import { claimRequest, saveResponse } from '../incidents/requests.js';
 import { appendTimeline } from '../incidents/timeline.js';
 import { FIREBREAK_ACTOR } from '../incidents/types.js';
-import { describeError } from '../lib/errors.js';
 import type { Metrics } from '../lib/metrics.js';
-import { groupHandles, mayDecide, type ApprovalPolicy } from './approvers.js';
+import { mayDecide } from './approvers.js';
 import { continueAfter } from './decide.js';
 import { approvalUpdateJob, stepJob } from './jobs.js';
-import type { Directory } from './ports.js';
 import { advance, runEvent, stopRun } from './progress.js';
 import { enqueueJob } from './queue.js';
 import { APPROVAL_COLUMNS, updateStep, type ApprovalRow, type RunRow } from './runs-sql.js';
@@ -17,16 +18,19 @@ import { policyOf } from './step-context.js';
 export type ApprovalOutcome =
   | { outcome: 'approved' | 'denied'; step: string; playbook: string }
   | { outcome: 'vote'; step: string; votes: number; needed: number }
-  | { outcome: 'refused'; reason: string }
+  | { outcome: 'refused'; refusal: Refusal }
   | { outcome: 'already'; status: string; by: string | null }
   | { outcome: 'voted_before' }
   | { outcome: 'expired' }
   | { outcome: 'not_found' };
 
+/** A click on Approve or Deny. */
 export interface ApprovalClick {
   approvalId: number;
-  user: string;
+  who: Principal;
   choice: 'approve' | 'deny';
+  /** The chat channel the click came from (undefined: not from chat). It must be the approval message's channel. */
+  channel?: string;
   at: Date;
   requestKey: string;
 }
@@ -47,46 +51,24 @@ async function lockApproval(tx: Queryable, id: number) {
 
 /**
  * Applies one Approve/Deny click, atomically: the approval row is locked, so double clicks and
- * racing approvers give one decision. A refused click is recorded on the timeline.
+ * racing approvers give one decision. Only the approval's frozen approver set decides, and only
+ * from the channel its message was posted in; a refused click is recorded (`access.refused`) and
+ * counted.
  */
-export async function decideApproval(db: Db, deps: { directory: Directory | undefined; metrics: Metrics }, click: ApprovalClick): Promise<ApprovalOutcome> {
-  // Group membership is read from Slack before the transaction (no network call holds a lock).
-  const { rows: found } = await db.query<{ policy: ApprovalPolicy; incidentId: number }>(
-    'SELECT policy, incident_id AS "incidentId" FROM approvals WHERE id = $1', [click.approvalId],
-  );
-  if (!found[0]) return { outcome: 'not_found' };
-  const groups = new Map<string, readonly string[]>();
-  const unreadable: string[] = [];
-  for (const handle of groupHandles(found[0].policy.approvers)) {
-    try {
-      groups.set(handle, deps.directory ? await deps.directory.groupMembers(handle) : []);
-    } catch (err) {
-      unreadable.push(`@${handle} (${describeError(err)})`);
-    }
-  }
-  let onCall: readonly string[] = [];
-  if (found[0].policy.approvers.includes('oncall')) {
-    try {
-      onCall = deps.directory ? await deps.directory.onCall(found[0].incidentId) : [];
-    } catch (err) {
-      unreadable.push(`on-call (${describeError(err)})`);
-    }
-  }
-
-  const outcome = await db.transaction(async (tx): Promise<ApprovalOutcome> => {
+export async function decideApproval(db: Db, metrics: Metrics, click: ApprovalClick): Promise<ApprovalOutcome> {
+  const { outcome, first } = await db.transaction(async (tx) => {
     const before = await claimRequest<ApprovalOutcome>(tx, click.requestKey);
-    if (before) return before;
-    const result = await decide(tx, click, { groups, onCall }, unreadable);
+    if (before) return { outcome: before, first: false };
+    const result = await decide(tx, click);
     await saveResponse(tx, click.requestKey, result);
-    return result;
+    return { outcome: result, first: true };
   });
-  deps.metrics.approvals.inc({ outcome: outcome.outcome === 'vote' ? 'approved_partly' : outcome.outcome });
+  if (first && outcome.outcome === 'refused') countRefusal(metrics, outcome.refusal);
+  metrics.approvals.inc({ outcome: outcome.outcome === 'vote' ? 'approved_partly' : outcome.outcome });
   return outcome;
 }
 
-async function decide(
-  tx: Queryable, click: ApprovalClick, known: { groups: Map<string, readonly string[]>; onCall: readonly string[] }, unreadable: string[],
-): Promise<ApprovalOutcome> {
+async function decide(tx: Queryable, click: ApprovalClick): Promise<ApprovalOutcome> {
   const locked = await lockApproval(tx, click.approvalId);
   if (!locked) return { outcome: 'not_found' };
   const { a, run } = locked;
@@ -95,41 +77,50 @@ async function decide(
     await expireLocked(tx, a, run, click.at);
     return { outcome: 'expired' };
   }
-  const { rows } = await tx.query<{ commander: string | null }>('SELECT commander FROM incidents WHERE id = $1', [a.incidentId]);
-  const verdict = mayDecide(a.policy, { user: click.user, choice: click.choice, commander: rows[0]?.commander ?? null, requester: a.requestedBy, ...known });
-  const event = (kind: Parameters<typeof runEvent>[2], summary: string, data: Record<string, unknown> = {}) =>
-    runEvent(run, click.at, kind, click.user, summary, { step: a.stepId, approval: a.id, ...data });
+  const verdict = click.channel !== undefined && click.channel !== a.slackChannel
+    ? { ok: false as const, refusal: elsewhere(click.choice, click.channel, a.slackChannel) }
+    : mayDecide(a.policy, a.approvers, { user: click.who.slackUserId, choice: click.choice, requester: a.requestedBy });
   if (!verdict.ok) {
-    const reason = unreadable.length ? `${verdict.reason} (${unreadable.join(', ')} could not be read)` : verdict.reason;
-    await appendTimeline(tx, [event('approval.refused', `${click.user} may not ${click.choice} step ${a.stepId} of ${run.playbook}: ${reason}`)]);
-    return { outcome: 'refused', reason };
+    await appendTimeline(tx, [refusalEvent(a.incidentId, click.at, click.who, verdict.refusal)]);
+    return { outcome: 'refused', refusal: verdict.refusal };
   }
+  const user = click.who.slackUserId ?? click.who.actor;
+  const event = (kind: Parameters<typeof runEvent>[2], summary: string, data: Record<string, unknown> = {}) =>
+    runEvent(run, click.at, kind, click.who.actor, summary, { step: a.stepId, approval: a.id, ...data });
   if (click.choice === 'deny') {
-    await tx.query(`UPDATE approvals SET status = 'denied', decided_by = $2, decided_at = $3 WHERE id = $1`, [a.id, click.user, click.at]);
-    await updateStep(tx, a.stepRunId, { status: 'denied', finished: click.at, error: `denied by ${click.user}` });
-    await appendTimeline(tx, [event('approval.denied', `Step ${a.stepId} of ${run.playbook} denied by ${click.user}`)]);
+    await tx.query(`UPDATE approvals SET status = 'denied', decided_by = $2, decided_at = $3 WHERE id = $1`, [a.id, user, click.at]);
+    await updateStep(tx, a.stepRunId, { status: 'denied', finished: click.at, error: `denied by ${user}` });
+    await appendTimeline(tx, [event('approval.denied', `Step ${a.stepId} of ${run.playbook} denied by ${user}`)]);
     await enqueueJob(tx, approvalUpdateJob(a.incidentId, a.id));
     const def = run.definition.steps[a.position]!;
-    if (continueAfter(policyOf(def))) await advance(tx, run, click.at, click.user);
-    else await stopRun(tx, run, 'aborted', `step ${a.stepId} was denied`, click.user, click.at);
+    if (continueAfter(policyOf(def))) await advance(tx, run, click.at, click.who.actor);
+    else await stopRun(tx, run, 'aborted', `step ${a.stepId} was denied`, click.who.actor, click.at);
     return { outcome: 'denied', step: a.stepId, playbook: run.playbook };
   }
-  if (a.approvedBy.includes(click.user)) return { outcome: 'voted_before' };
-  const votes = [...a.approvedBy, click.user];
+  if (a.approvedBy.includes(user)) return { outcome: 'voted_before' };
+  const votes = [...a.approvedBy, user];
   if (votes.length < a.policy.min_approvals) {
     await tx.query('UPDATE approvals SET approved_by = $2 WHERE id = $1', [a.id, votes]);
-    await appendTimeline(tx, [event('approval.vote', `${click.user} approved step ${a.stepId} of ${run.playbook} (${votes.length} of ${a.policy.min_approvals})`)]);
+    await appendTimeline(tx, [event('approval.vote', `${user} approved step ${a.stepId} of ${run.playbook} (${votes.length} of ${a.policy.min_approvals})`)]);
     await enqueueJob(tx, approvalUpdateJob(a.incidentId, a.id));
     return { outcome: 'vote', step: a.stepId, votes: votes.length, needed: a.policy.min_approvals };
   }
   await tx.query(`UPDATE approvals SET status = 'approved', approved_by = $2, decided_by = $3, decided_at = $4 WHERE id = $1`,
-    [a.id, votes, click.user, click.at]);
+    [a.id, votes, user, click.at]);
   await updateStep(tx, a.stepRunId, { status: 'pending' });
   await appendTimeline(tx, [event('approval.approved', `Step ${a.stepId} of ${run.playbook} approved by ${votes.join(', ')}`, { approvers: votes })]);
   await enqueueJob(tx, approvalUpdateJob(a.incidentId, a.id));
   await enqueueJob(tx, stepJob(a.incidentId, a.stepRunId));
   return { outcome: 'approved', step: a.stepId, playbook: run.playbook };
 }
+
+// A click that did not come from where the approval message is: a copied button, a forged request.
+const elsewhere = (choice: 'approve' | 'deny', from: string, posted: string | null): Refusal => ({
+  action: choice,
+  lacks: 'to click on the approval message itself',
+  holders: [],
+  note: posted ? `The click came from channel ${from}; the approval message is in ${posted}.` : 'The approval message has not been posted yet.',
+});
 
 async function expireLocked(
   tx: Queryable, a: ApprovalRow & { stepId: string }, run: Pick<RunRow, 'id' | 'incidentId' | 'playbook'>, at: Date,

@@ -1,57 +1,93 @@
-import type { Db } from '../db/db.js';
+import type { Access } from '../access/guard.js';
+import type { Principal } from '../access/principal.js';
+import { refusalEvent, type Refusal } from '../access/refusal.js';
+import { countRefusal } from '../access/refusals.js';
+import type { Db, Queryable } from '../db/db.js';
 import { claimRequest, saveResponse } from '../incidents/requests.js';
 import { appendTimeline } from '../incidents/timeline.js';
+import type { Metrics } from '../lib/metrics.js';
+import { mayDecide } from './approvers.js';
 import { stepJob } from './jobs.js';
 import { advance, runEvent, stopRun } from './progress.js';
 import { enqueueJob } from './queue.js';
-import { updateStep, type RunRow } from './runs-sql.js';
+import { approvalOfStep, updateStep, type RunRow } from './runs-sql.js';
 
 /** What a person chose for an interrupted step. */
 export type AttentionChoice = 'retry' | 'skip' | 'abort';
 
 export type AttentionOutcome =
   | { outcome: 'done'; choice: AttentionChoice; step: string; playbook: string }
+  | { outcome: 'refused'; refusal: Refusal }
   | { outcome: 'already'; status: string }
   | { outcome: 'not_found' };
+
+/** A click on Retry, Skip or Abort. */
+export interface AttentionClick {
+  stepRunId: number;
+  who: Principal;
+  choice: AttentionChoice;
+  at: Date;
+  requestKey: string;
+}
 
 /**
  * Applies Retry / Skip / Abort to a step in `needs_attention`. The step row is locked, so two
  * people clicking give one choice. Retry runs the very parameters that ran (and were approved).
+ * Who may: Retry of a step that had an approval gate, its frozen approver set (as an approval);
+ * anything else, the `run` permission. A refusal is recorded (`access.refused`) and counted.
  */
-export async function resolveAttention(
-  db: Db, click: { stepRunId: number; user: string; choice: AttentionChoice; at: Date; requestKey: string },
-): Promise<AttentionOutcome> {
-  return db.transaction(async (tx) => {
+export async function resolveAttention(db: Db, deps: { access: Access; metrics: Metrics }, click: AttentionClick): Promise<AttentionOutcome> {
+  // The policy may read groups from Slack: before the transaction, so no network call holds a lock.
+  const permitted = await deps.access.check(click.who, `step.${click.choice}`);
+  const { outcome, first } = await db.transaction(async (tx) => {
     const before = await claimRequest<AttentionOutcome>(tx, click.requestKey);
-    if (before) return before;
+    if (before) return { outcome: before, first: false };
     const { rows } = await tx.query<{ status: string; stepId: string; runId: number; incidentId: number }>(
       `SELECT status, step_id AS "stepId", run_id AS "runId", incident_id AS "incidentId" FROM step_runs WHERE id = $1 FOR UPDATE`,
       [click.stepRunId],
     );
     const step = rows[0];
-    let outcome: AttentionOutcome;
-    if (!step) outcome = { outcome: 'not_found' };
-    else if (step.status !== 'needs_attention') outcome = { outcome: 'already', status: step.status };
+    let result: AttentionOutcome;
+    if (!step) result = { outcome: 'not_found' };
+    else if (step.status !== 'needs_attention') result = { outcome: 'already', status: step.status };
     else {
-      const run = (await tx.query<Pick<RunRow, 'id' | 'incidentId' | 'playbook'>>(
-        'SELECT id, incident_id AS "incidentId", playbook FROM playbook_runs WHERE id = $1', [step.runId],
-      )).rows[0]!;
-      const what = { retry: 'to be run again', skip: 'skipped', abort: 'aborted the playbook' }[click.choice];
-      await appendTimeline(tx, [runEvent(run, click.at, 'step.attention_resolved', click.user,
-        `${click.user} chose for interrupted step ${step.stepId} of ${run.playbook}: ${what}`, { step: step.stepId, choice: click.choice })]);
-      if (click.choice === 'retry') {
-        await updateStep(tx, click.stepRunId, { status: 'pending' });
-        await enqueueJob(tx, stepJob(step.incidentId, click.stepRunId));
-      } else if (click.choice === 'skip') {
-        await updateStep(tx, click.stepRunId, { status: 'skipped', finished: click.at });
-        await advance(tx, run, click.at, click.user);
+      const approval = await approvalOfStep(tx, click.stepRunId);
+      const verdict = approval && click.choice === 'retry'
+        ? mayDecide(approval.policy, approval.approvers, { user: click.who.slackUserId, choice: 'retry', requester: approval.requestedBy })
+        : permitted;
+      if (!verdict.ok) {
+        await appendTimeline(tx, [refusalEvent(step.incidentId, click.at, click.who, verdict.refusal)]);
+        result = { outcome: 'refused', refusal: verdict.refusal };
       } else {
-        await updateStep(tx, click.stepRunId, { status: 'aborted', finished: click.at });
-        await stopRun(tx, run, 'aborted', `${click.user} aborted it at interrupted step ${step.stepId}`, click.user, click.at);
+        result = await settle(tx, click, step);
       }
-      outcome = { outcome: 'done', choice: click.choice, step: step.stepId, playbook: run.playbook };
     }
-    await saveResponse(tx, click.requestKey, outcome);
-    return outcome;
+    await saveResponse(tx, click.requestKey, result);
+    return { outcome: result, first: true };
   });
+  if (first && outcome.outcome === 'refused') countRefusal(deps.metrics, outcome.refusal);
+  return outcome;
+}
+
+async function settle(
+  tx: Queryable, click: AttentionClick, step: { stepId: string; runId: number; incidentId: number },
+): Promise<AttentionOutcome> {
+  const run = (await tx.query<Pick<RunRow, 'id' | 'incidentId' | 'playbook'>>(
+    'SELECT id, incident_id AS "incidentId", playbook FROM playbook_runs WHERE id = $1', [step.runId],
+  )).rows[0]!;
+  const actor = click.who.actor;
+  const what = { retry: 'to be run again', skip: 'skipped', abort: 'aborted the playbook' }[click.choice];
+  await appendTimeline(tx, [runEvent(run, click.at, 'step.attention_resolved', actor,
+    `${actor} chose for interrupted step ${step.stepId} of ${run.playbook}: ${what}`, { step: step.stepId, choice: click.choice })]);
+  if (click.choice === 'retry') {
+    await updateStep(tx, click.stepRunId, { status: 'pending' });
+    await enqueueJob(tx, stepJob(step.incidentId, click.stepRunId));
+  } else if (click.choice === 'skip') {
+    await updateStep(tx, click.stepRunId, { status: 'skipped', finished: click.at });
+    await advance(tx, run, click.at, actor);
+  } else {
+    await updateStep(tx, click.stepRunId, { status: 'aborted', finished: click.at });
+    await stopRun(tx, run, 'aborted', `${actor} aborted it at interrupted step ${step.stepId}`, actor, click.at);
+  }
+  return { outcome: 'done', choice: click.choice, step: step.stepId, playbook: run.playbook };
 }

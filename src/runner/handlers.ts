@@ -1,3 +1,4 @@
+import type { Directory } from '../access/directory.js';
 import type { Db } from '../db/db.js';
 import { JOB_INCIDENT_RESOLVED, JOB_PLAYBOOKS_MATCH } from '../incidents/jobs.js';
 import { FIREBREAK_ACTOR } from '../incidents/types.js';
@@ -16,7 +17,8 @@ import type { JobHandler } from './worker.js';
 /** The runner's job handlers: matching playbooks, running steps, cancelling on resolution. */
 export function createRunnerJobs(deps: {
   db: Db; clock: Clock; logger: Logger; metrics: Metrics; registry: PlaybookRegistry;
-  actions: Readonly<Record<ActionName, Action>>; evidenceMaxBytes: number; random?: () => number;
+  actions: Readonly<Record<ActionName, Action>>; evidenceMaxBytes: number; directory: Directory | undefined;
+  approverReadDelaysMs?: readonly number[]; random?: () => number;
 }): Record<string, JobHandler> {
   const { db, clock } = deps;
   const resolved: JobHandler = async (job) => {

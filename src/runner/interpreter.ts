@@ -1,3 +1,4 @@
+import type { Directory } from '../access/directory.js';
 import type { Db, Queryable } from '../db/db.js';
 import { appendTimeline } from '../incidents/timeline.js';
 import { FIREBREAK_ACTOR, incidentRef, OPEN_STATUSES, type IncidentStatus } from '../incidents/types.js';
@@ -10,12 +11,14 @@ import { redactSecrets } from '../lib/redact.js';
 import type { ActionName } from '../playbooks/action-params.js';
 import type { Step } from '../playbooks/schema.js';
 import { ActionFailure, type Action, type ActionResult, type Capture } from './action.js';
+import { resolveApproverSet, type ApproverContext } from './approver-set.js';
+import { approverIds, describeApproverSet, type ApproverSet } from './approvers.js';
 import { continueAfter, decideFailure, decideStep } from './decide.js';
 import { insertEvidence, prepareEvidence, prepareOutput } from './evidence.js';
 import { approvalPostJob, attentionJob, evidenceJob } from './jobs.js';
 import { advance, runEvent, stopRun } from './progress.js';
 import { enqueueJob } from './queue.js';
-import { readStep, updateStep } from './runs-sql.js';
+import { insertApproval, readStep, updateStep } from './runs-sql.js';
 import { approvalHash, policyOf, renderStep } from './step-context.js';
 import type { JobHandler } from './worker.js';
 
@@ -26,6 +29,10 @@ export interface InterpreterDeps {
   metrics: Metrics;
   actions: Readonly<Record<ActionName, Action>>;
   evidenceMaxBytes: number;
+  /** Reads @groups and who is on call for approver sets; undefined when Slack is off. */
+  directory: Directory | undefined;
+  /** Waits before reading unreadable approvers again (APPROVER_READ_DELAYS_MS unless given). */
+  approverReadDelaysMs?: readonly number[];
   /** For retry jitter; injected so tests can fix it. */
   random?: () => number;
 }
@@ -35,6 +42,7 @@ export const DEFAULT_STEP_TIMEOUT_MS = 5 * 60_000;
 
 type Loaded = NonNullable<Awaited<ReturnType<typeof readStep>>>;
 type Started = { st: Loaded; def: Step; params: Record<string, unknown>; attempt: number };
+type NeedsApprovers = { approversFor: ApproverContext & { approvers: readonly string[] } };
 
 /**
  * The `playbook.step` job: decides (decide.ts), then does. Three phases: a transaction that claims
@@ -48,8 +56,24 @@ export function createStepHandler(deps: InterpreterDeps): JobHandler {
 
   return async (job) => {
     const stepRunId = Number(job.payload.stepRunId);
+    let begun = await begin(stepRunId, undefined);
+    if (begun && 'approversFor' in begun) {
+      // Resolved between two transactions: Slack and PagerDuty are never called while a row is locked.
+      const { approvers, ...ctx } = begun.approversFor;
+      begun = await begin(stepRunId, await resolveApproverSet(approvers, ctx, deps.directory, deps.approverReadDelaysMs));
+    }
+    if (!begun || 'approversFor' in begun) return undefined; // (no second ask: the set was given)
+    if ('postponeMs' in begun) return begun;
+    return execute(begun);
+  };
+
+  /**
+   * The first phase. A step about to ask for approval first needs its approver set: without one
+   * (`approvers` undefined) this changes nothing and says whose people to resolve.
+   */
+  async function begin(stepRunId: number, approvers: ApproverSet | undefined): Promise<Started | { postponeMs: number } | NeedsApprovers | null> {
     const now = clock.now();
-    const begun = await db.transaction(async (tx): Promise<Started | { postponeMs: number } | null> => {
+    return db.transaction(async (tx): Promise<Started | { postponeMs: number } | NeedsApprovers | null> => {
       const st = await readStep(tx, stepRunId, true);
       if (!st || st.run.status !== 'running') return null;
       const { step, run, incident, approval } = st;
@@ -81,23 +105,26 @@ export function createStepHandler(deps: InterpreterDeps): JobHandler {
           await failStep(tx, st, def, decision.reason, null, now);
           return null;
         case 'request_approval': {
+          const a = def.approval!;
+          if (!approvers) return { approversFor: { approvers: a.approvers, incidentId: run.incidentId, commander: incident.commander, now } };
           const rendered = await renderStep(tx, run, step, def, incident);
           if (!rendered.ok) {
             await failStep(tx, st, def, rendered.reason, null, now);
             return null;
           }
           const hash = approvalHash(step.action, rendered.params);
-          const a = def.approval!;
-          const { rows } = await tx.query<{ id: number }>(
-            `INSERT INTO approvals (step_run_id, incident_id, policy, requested_by, params_hash, requested_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-            [step.id, run.incidentId, JSON.stringify(a), run.requestedBy, hash, now, new Date(now.getTime() + parseDuration(a.timeout))],
-          );
+          const id = await insertApproval(tx, {
+            stepRunId: step.id, incidentId: run.incidentId, policy: a, approvers, requestedBy: run.requestedBy, paramsHash: hash,
+            requestedAt: now, expiresAt: new Date(now.getTime() + parseDuration(a.timeout)),
+          });
           await updateStep(tx, step.id, { status: 'waiting_approval', params: rendered.params, paramsHash: hash });
           await appendTimeline(tx, [runEvent(run, now, 'approval.requested', FIREBREAK_ACTOR,
-            `Step ${def.id} of ${run.playbook} (${def.action}) waits for approval by ${a.approvers.join(', ')} (expires in ${a.timeout})`,
-            { step: def.id, approval: rows[0]!.id, paramsHash: hash })]);
-          await enqueueJob(tx, approvalPostJob(run.incidentId, rows[0]!.id));
+            `Step ${def.id} of ${run.playbook} (${def.action}) waits for approval by ${describeApproverSet(approvers)} (expires in ${a.timeout})`,
+            {
+              step: def.id, approval: id, paramsHash: hash, approvers: approverIds(approvers),
+              unreadable: approvers.sources.filter((s) => s.unreadable).map((s) => s.approver),
+            })]);
+          await enqueueJob(tx, approvalPostJob(run.incidentId, id));
           metrics.approvals.inc({ outcome: 'requested' });
           return null;
         }
@@ -127,9 +154,7 @@ export function createStepHandler(deps: InterpreterDeps): JobHandler {
         }
       }
     });
-    if (!begun || 'postponeMs' in begun) return begun ?? undefined;
-    return execute(begun);
-  };
+  }
 
   async function execute({ st, def, params, attempt }: Started): Promise<void | { postponeMs: number }> {
     const { incident } = st;

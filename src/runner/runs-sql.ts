@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/db.js';
 import type { PlaybookDefinition } from '../playbooks/schema.js';
+import type { ApproverSet } from './approvers.js';
 import type { RunStatus, StepStatus } from './decide.js';
 
 /** A playbook run as stored. */
@@ -37,6 +38,8 @@ export interface ApprovalRow {
   stepRunId: number;
   incidentId: number;
   policy: { approvers: string[]; min_approvals: number; distinct_from_requester: boolean; on_timeout: 'abort' | 'skip'; timeout: string };
+  /** Who may decide, frozen when it was requested. */
+  approvers: ApproverSet;
   requestedBy: string;
   paramsHash: string;
   requestedAt: Date;
@@ -63,7 +66,7 @@ const RUN_COLUMNS = `r.id, r.incident_id AS "incidentId", r.playbook, r.definiti
   r.requested_by AS "requestedBy", r.status`;
 const STEP_COLUMNS = `s.id, s.run_id AS "runId", s.incident_id AS "incidentId", s.position, s.step_id AS "stepId", s.action,
   s.params, s.params_hash AS "paramsHash", s.status, s.attempts, s.output, s.error, s.started_at AS "startedAt"`;
-export const APPROVAL_COLUMNS = `a.id, a.step_run_id AS "stepRunId", a.incident_id AS "incidentId", a.policy,
+export const APPROVAL_COLUMNS = `a.id, a.step_run_id AS "stepRunId", a.incident_id AS "incidentId", a.policy, a.approvers,
   a.requested_by AS "requestedBy", a.params_hash AS "paramsHash", a.requested_at AS "requestedAt",
   a.expires_at AS "expiresAt", a.status, a.approved_by AS "approvedBy", a.decided_by AS "decidedBy",
   a.slack_channel AS "slackChannel", a.slack_ts AS "slackTs"`;
@@ -91,6 +94,19 @@ export async function insertRun(
   return { id: run.id, firstStepId: Math.min(...steps.rows.map((s) => s.id)) };
 }
 
+/** Asks for an approval of a step: its policy, its frozen approver set, the hash of what is approved. Returns its id. */
+export async function insertApproval(
+  tx: Queryable,
+  a: Pick<ApprovalRow, 'stepRunId' | 'incidentId' | 'policy' | 'approvers' | 'requestedBy' | 'paramsHash' | 'requestedAt' | 'expiresAt'>,
+): Promise<number> {
+  const { rows } = await tx.query<{ id: number }>(
+    `INSERT INTO approvals (step_run_id, incident_id, policy, approvers, requested_by, params_hash, requested_at, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+    [a.stepRunId, a.incidentId, JSON.stringify(a.policy), JSON.stringify(a.approvers), a.requestedBy, a.paramsHash, a.requestedAt, a.expiresAt],
+  );
+  return rows[0]!.id;
+}
+
 /** Everything a step's decision needs, the step row locked when `lock` (in a transaction). */
 export async function readStep(tx: Queryable, stepRunId: number, lock: boolean): Promise<{
   step: StepRow; run: RunRow; incident: RunIncident; approval: ApprovalRow | null;
@@ -103,8 +119,12 @@ export async function readStep(tx: Queryable, stepRunId: number, lock: boolean):
     `SELECT id, number, title, severity, status, commander, common_labels AS "commonLabels" FROM incidents WHERE id = $1`,
     [step.incidentId],
   )).rows[0]!;
-  const approval = (await tx.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.step_run_id = $1`, [stepRunId])).rows[0] ?? null;
-  return { step, run, incident, approval };
+  return { step, run, incident, approval: await approvalOfStep(tx, stepRunId) };
+}
+
+/** The approval of a step run, if one was requested. */
+export async function approvalOfStep(tx: Queryable, stepRunId: number): Promise<ApprovalRow | null> {
+  return (await tx.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.step_run_id = $1`, [stepRunId])).rows[0] ?? null;
 }
 
 /** The steps of a run before `position`, for templates (steps.<id>.output). */

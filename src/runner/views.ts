@@ -15,6 +15,7 @@ export interface ApprovalView {
   params: Record<string, unknown>;
   paramsHash: string;
   policy: ApprovalRow['policy'];
+  approvers: ApprovalRow['approvers'];
   requestedBy: string;
   approvedBy: string[];
   decidedBy: string | null;
@@ -26,7 +27,7 @@ export interface ApprovalView {
 export async function approvalView(db: Queryable, id: number): Promise<ApprovalView | null> {
   const { rows } = await db.query<ApprovalView>(
     `SELECT a.id, a.status, a.incident_id AS "incidentId", i.number AS "incidentNumber", r.playbook, s.step_id AS "stepId",
-            s.action, s.params, a.params_hash AS "paramsHash", a.policy, a.requested_by AS "requestedBy",
+            s.action, s.params, a.params_hash AS "paramsHash", a.policy, a.approvers, a.requested_by AS "requestedBy",
             a.approved_by AS "approvedBy", a.decided_by AS "decidedBy", a.expires_at AS "expiresAt",
             a.slack_channel AS "slackChannel", a.slack_ts AS "slackTs"
        FROM approvals a JOIN step_runs s ON s.id = a.step_run_id JOIN playbook_runs r ON r.id = s.run_id

@@ -4,6 +4,7 @@ import type { Handler } from '../http/server.js';
 import { describeError } from '../lib/errors.js';
 import { runButton } from './actions.js';
 import { runCommand, type CommandDeps } from './commands.js';
+import { buttonClick, commandRequest, sendButtonAnswer } from './requests.js';
 import { slackLogger } from './slack-logger.js';
 
 /** Slack's way in: `/incident` and button clicks, over HTTP or Socket Mode. */
@@ -35,22 +36,12 @@ export function createSlackApp(slack: SlackConfig, deps: CommandDeps): SlackApp 
     : new App({ socketMode: true, appToken: slack.appToken, authorize, clientOptions, logger });
 
   app.command('/incident', async ({ command, ack }) => {
-    const reply = await runCommand(deps, {
-      text: command.text, userId: command.user_id, channelId: command.channel_id, triggerId: command.trigger_id,
-    });
-    await ack(reply);
+    await ack(await runCommand(deps, commandRequest(command)));
   });
-
   app.action(/^incident_/, async ({ action, body, ack, respond }) => {
-    const button = action as { action_id: string; value?: string; action_ts?: string };
-    const answer = await runButton(deps, {
-      actionId: button.action_id, value: button.value ?? '', userId: body.user.id,
-      triggerId: (body as { trigger_id?: string }).trigger_id, actionTs: button.action_ts,
-    });
+    const answer = await runButton(deps, buttonClick(action, body as unknown as Record<string, unknown>));
     await ack();
-    const answered = (err: unknown) => deps.logger.warn({ err: describeError(err) }, 'could not answer a button click');
-    if (answer.replace) await respond({ replace_original: true, text: answer.replace }).catch(answered);
-    if (answer.ephemeral) await respond({ response_type: 'ephemeral', replace_original: false, text: answer.ephemeral }).catch(answered);
+    await sendButtonAnswer(respond, answer, deps.logger);
   });
   // Link buttons (runbook, Alertmanager) open a URL; Slack still tells the app, which must answer.
   app.action(/^link_/, async ({ ack }) => ack());

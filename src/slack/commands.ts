@@ -1,4 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { Access } from '../access/guard.js';
+import type { TableAction } from '../access/permissions.js';
+import { slackPrincipal } from '../access/principal.js';
+import type { Refusal } from '../access/refusal.js';
+import { recordRefusal } from '../access/refusals.js';
+import type { RefusalPlace } from '../access/refusals-sql.js';
 import type { Db } from '../db/db.js';
 import { changeIncident, declareIncident, requestPostmortem, type IncidentChange } from '../incidents/commands.js';
 import { pageIncident } from '../incidents/pages-sql.js';
@@ -10,9 +16,9 @@ import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { safeMrkdwn } from '../lib/mrkdwn.js';
 import type { PlaybookRegistry } from '../playbooks/registry.js';
-import type { Directory } from '../runner/ports.js';
 import { runPlaybookByHand } from '../runner/start.js';
 import { incidentRuns } from '../runner/views.js';
+import { refusalText } from './blocks/access.js';
 import { runsText } from './blocks/approval.js';
 import { playbooksText, runReply } from './blocks/playbooks.js';
 import { parseCommand, helpText, type ParsedCommand } from './command-parse.js';
@@ -35,8 +41,8 @@ export interface CommandDeps {
   logger: Logger;
   metrics: Metrics;
   registry: PlaybookRegistry;
-  /** Reads @group members for approver checks. */
-  directory: Directory | undefined;
+  /** Who may do what: asked before every command and button. */
+  access: Access;
   /** The PagerDuty services that may be paged; undefined when PagerDuty is off. */
   pagerServices: readonly string[] | undefined;
 }
@@ -51,21 +57,52 @@ export function failureText(err: unknown): string {
     : ':warning: firebreak could not do that because of an internal error (logged); nothing was changed.';
 }
 
+/** The permission-table action of a command, and the incident a refusal of it is recorded on. */
+export function commandSubject(c: ParsedCommand, req: Pick<CommandRequest, 'userId' | 'channelId'>): { action: TableAction; place: RefusalPlace | null } {
+  // Naming yourself commander is taking command, as the card's "I'm commander" button does.
+  const action: TableAction = c.name === 'commander' && c.user === req.userId ? 'commander.claim' : c.name;
+  const place = c.name === 'help' || c.name === 'list' || c.name === 'playbooks' || c.name === 'declare' ? null
+    : { target: c.ref !== undefined ? { number: c.ref } : { channelId: req.channelId } };
+  return { action, place };
+}
+
+const requestKeyOf = (req: CommandRequest) => `command:${req.triggerId ?? randomUUID()}`;
+
+/**
+ * Refuses a command with `refusal` (for `action`, which the caller worked out): recorded and
+ * counted, answered to the asker alone. A command that does not parse is refused as `help`.
+ */
+export async function refuseCommand(deps: CommandDeps, req: CommandRequest, refusal: (action: TableAction) => Refusal): Promise<Reply> {
+  const parsed = parseCommand(req.text);
+  const { action, place } = parsed.ok ? commandSubject(parsed.command, req) : { action: 'help' as const, place: null };
+  try {
+    const r = await recordRefusal(deps.db, deps.metrics, { who: slackPrincipal(req.userId), refusal: refusal(action), place, at: deps.clock.now(), requestKey: requestKeyOf(req) });
+    return ephemeral(refusalText(r));
+  } catch (err) {
+    deps.logger.error({ err: describeError(err) }, 'could not record a refused command');
+    return ephemeral(refusalText(refusal(action)));
+  }
+}
+
 /** Runs one `/incident` request and returns the answer. Never throws: every failure is an answer. */
 export async function runCommand(deps: CommandDeps, req: CommandRequest): Promise<Reply> {
   const parsed = parseCommand(req.text);
   if (!parsed.ok) return ephemeral(`:warning: ${safeMrkdwn(parsed.error, 200)}\nUsage:\n\`\`\`${parsed.usage}\`\`\``);
   try {
-    return await execute(deps, parsed.command, req);
+    const who = slackPrincipal(req.userId);
+    const { action, place } = commandSubject(parsed.command, req);
+    const permitted = await deps.access.check(who, action);
+    const ctx = { actor: who.actor, at: deps.clock.now(), requestKey: requestKeyOf(req) };
+    if (!permitted.ok) return ephemeral(refusalText(await recordRefusal(deps.db, deps.metrics, { who, refusal: permitted.refusal, place, ...ctx })));
+    return await execute(deps, parsed.command, req, ctx);
   } catch (err) {
     deps.logger.error({ err: describeError(err), command: parsed.command.name }, 'slash command failed');
     return ephemeral(failureText(err));
   }
 }
 
-async function execute(deps: CommandDeps, c: ParsedCommand, req: CommandRequest): Promise<Reply> {
-  const { db, clock } = deps;
-  const ctx = { actor: req.userId, at: clock.now(), requestKey: `command:${req.triggerId ?? randomUUID()}` };
+async function execute(deps: CommandDeps, c: ParsedCommand, req: CommandRequest, ctx: { actor: string; at: Date; requestKey: string }): Promise<Reply> {
+  const { db } = deps;
   const target: IncidentTarget = 'ref' in c && c.ref !== undefined ? { number: c.ref } : { channelId: req.channelId };
   const notFound = 'ref' in c && c.ref !== undefined
     ? `:warning: There is no incident ${incidentRef(c.ref)}.`

@@ -2,7 +2,8 @@ import type { Db } from '../db/db.js';
 import type { OnCallPerson } from '../incidents/paging.js';
 import type { Clock } from '../lib/clock.js';
 import { safeMrkdwn } from '../lib/mrkdwn.js';
-import type { ChatPort, Directory } from '../runner/ports.js';
+import type { Directory } from '../access/directory.js';
+import type { ChatPort } from '../runner/ports.js';
 import { slackErrorName, type SlackApi } from './api.js';
 import { readCardPlace } from './card-sql.js';
 
@@ -10,7 +11,7 @@ import { readCardPlace } from './card-sql.js';
 const GROUP_CACHE_MS = 60_000;
 
 /**
- * The runner's Directory over Slack user groups (usergroups.list, usergroups.users.list), and the
+ * The Directory over Slack user groups (usergroups.list, usergroups.users.list), and the
  * on-call people (from `onCall`, PagerDuty) matched to Slack users by email (users.lookupByEmail).
  */
 export function createSlackDirectory(api: SlackApi, clock: Clock, onCall?: (incidentId: number) => Promise<OnCallPerson[]>): Directory {

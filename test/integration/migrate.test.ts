@@ -37,6 +37,44 @@ for (const backend of backends()) {
   });
 }
 
+for (const backend of backends()) {
+  test(`migration 0011: approvals asked before approver sets were frozen keep the user ids their playbook named (${backend.name})`, async () => {
+    const database = await backend.create();
+    const db = database.db;
+    try {
+      // The database as it was before 0011, with one pending approval in it.
+      await db.query('DELETE FROM schema_migrations WHERE version = 11');
+      await db.query('ALTER TABLE approvals DROP COLUMN approvers');
+      const at = new Date('2026-11-21T10:00:00Z');
+      const { rows: [incident] } = await db.query<{ id: number }>(
+        `INSERT INTO incidents (title, severity, opened_at, last_seen_at) VALUES ('old', 'sev3', $1, $1) RETURNING id`, [at]);
+      const { rows: [run] } = await db.query<{ id: number }>(
+        `INSERT INTO playbook_runs (incident_id, playbook, playbook_hash, definition, alert, trigger, requested_by, started_at)
+         VALUES ($1, 'p', 'h', '{}', '{}', 'alert', 'alertmanager', $2) RETURNING id`, [incident!.id, at]);
+      const { rows: [step] } = await db.query<{ id: number }>(
+        `INSERT INTO step_runs (run_id, incident_id, position, step_id, action) VALUES ($1, $2, 0, 's', 'http') RETURNING id`, [run!.id, incident!.id]);
+      await db.query(
+        `INSERT INTO approvals (step_run_id, incident_id, policy, requested_by, params_hash, requested_at, expires_at)
+         VALUES ($1, $2, $3, 'alertmanager', 'x', $4, $4)`,
+        [step!.id, incident!.id, JSON.stringify({ approvers: ['U0ALICE', '@sre-leads', 'commander'], min_approvals: 1 }), at]);
+
+      assert.deepEqual(await migrate(db), [11]);
+      const { rows } = await db.query<{ approvers: unknown }>('SELECT approvers FROM approvals');
+      const old = 'requested before firebreak froze approver sets';
+      assert.deepEqual(rows[0]!.approvers, {
+        resolvedAt: '2026-11-21T10:00:00.000Z',
+        sources: [
+          { approver: 'U0ALICE', members: ['U0ALICE'] },
+          { approver: '@sre-leads', members: [], unreadable: old },
+          { approver: 'commander', members: [], unreadable: old },
+        ],
+      });
+    } finally {
+      await database.close();
+    }
+  });
+}
+
 describe('migrations on a shared Postgres', () => {
   test('two processes migrating one empty database at once apply each migration once', { skip: NEEDS_POSTGRES }, async () => {
     const template = await postgresBackend()!.create();

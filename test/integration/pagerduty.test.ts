@@ -6,7 +6,7 @@ import { sqlStateOf } from '../../src/db/errors.js';
 import { ErrorCode, type FirebreakError } from '../../src/lib/errors.js';
 import { createMetrics } from '../../src/lib/metrics.js';
 import { createPagerDutyClient } from '../../src/pagerduty/client.js';
-import { slackEnv, startTestApp, type TestApp } from '../support/app.js';
+import { INCIDENT_CHANNEL, slackEnv, startTestApp, type TestApp } from '../support/app.js';
 import { backends, type TestDatabase } from '../support/databases.js';
 import { FakePagerDuty, trustingAgent } from '../support/fake-pagerduty.js';
 import { FakeSlack } from '../support/fake-slack.js';
@@ -252,16 +252,16 @@ for (const backend of backends()) {
 
     test('approvers: [oncall] lets whoever PagerDuty has on call approve, matched to Slack by email', async () => {
       const inc = await open({ alertname: 'OnCallGate', severity: 'warning' });
-      const approval = await eventually('approval', async () =>
-        (await db().query<{ id: number }>('SELECT id FROM approvals WHERE incident_id = $1', [inc.id])).rows[0]?.id);
+      const approval = await eventually('approval message posted', async () =>
+        (await db().query<{ id: number }>('SELECT id FROM approvals WHERE incident_id = $1 AND slack_ts IS NOT NULL', [inc.id])).rows[0]?.id);
       const click = async (user: string) => {
         const body = blockActionBody({ action_id: 'incident_approve', value: String(approval), action_ts: `1763700200.${++seq}` },
-          { user: { id: user, username: user, team_id: 'T0TEAM001' }, trigger_id: `pdclick-${seq}` }, port());
+          { user: { id: user, username: user, team_id: 'T0TEAM001' }, trigger_id: `pdclick-${seq}`, channel: { id: INCIDENT_CHANNEL, name: 'incidents' } }, port());
         assert.equal((await postSlack(app.url, body)).status, 200);
       };
       await click('U0BOB'); // on call, but at level 2
-      const refused = await eventually('refusal', async () => (await timeline(db(), inc.number)).find((e) => e.kind === 'approval.refused'));
-      assert.match(refused.summary, /U0BOB may not approve step gated of oncall-gate: only whoever is on call may decide/);
+      const refused = await eventually('refusal', async () => (await timeline(db(), inc.number)).find((e) => e.kind === 'access.refused'));
+      assert.equal(refused.summary, 'U0BOB may not approve this step: needs a place among this step\'s approvers, fixed when its approval was requested; held by U0JANE');
       await click('U0JANE');
       await eventually('step ran', async () => (await db().query<{ status: string }>(
         `SELECT status FROM step_runs WHERE incident_id = $1`, [inc.id])).rows[0]?.status === 'succeeded');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { metricValue, slackEnv, startTestApp, type TestApp } from '../support/app.js';
+import { INCIDENT_CHANNEL, metricValue, slackEnv, startTestApp, type TestApp } from '../support/app.js';
 import { backends, type TestDatabase } from '../support/databases.js';
 import { FakeHttp, prometheusAnswer } from '../support/fake-http.js';
 import { FakeSlack } from '../support/fake-slack.js';
@@ -108,7 +108,7 @@ for (const backend of backends()) {
     const db = () => database.db;
     const click = async (actionId: string, value: number, user: string) => {
       const body = blockActionBody({ action_id: actionId, value: String(value), action_ts: `1763700100.${++seq}` },
-        { user: { id: user, username: user, team_id: 'T0TEAM001' }, trigger_id: `trig-${seq}` }, port());
+        { user: { id: user, username: user, team_id: 'T0TEAM001' }, trigger_id: `trig-${seq}`, channel: { id: INCIDENT_CHANNEL, name: 'incidents' } }, port());
       const res = await postSlack(app.url, body);
       assert.equal(res.status, 200);
     };
@@ -122,8 +122,9 @@ for (const backend of backends()) {
     const steps = async (incidentId: number) => (await db().query<{ step_id: string; status: string; attempts: number; output: unknown; error: string | null }>(
       'SELECT step_id, status, attempts, output, error FROM step_runs WHERE incident_id = $1 ORDER BY run_id, position', [incidentId])).rows;
     const stepStatus = async (incidentId: number, stepId: string) => (await steps(incidentId)).find((s) => s.step_id === stepId)?.status;
-    const approvalId = async (incidentId: number) => eventually('approval row', async () =>
-      (await db().query<{ id: number }>('SELECT id FROM approvals WHERE incident_id = $1', [incidentId])).rows[0]?.id);
+    // An approval once its message is in Slack (a click comes from that message).
+    const approvalId = async (incidentId: number) => eventually('approval message posted', async () =>
+      (await db().query<{ id: number }>('SELECT id FROM approvals WHERE incident_id = $1 AND slack_ts IS NOT NULL', [incidentId])).rows[0]?.id);
     const approvalMessage = (id: number) => slack.waitFor(`approval message ${id}`, () => {
       for (const byTs of slack.messages.values()) {
         for (const m of byTs.values()) if (JSON.stringify(m.blocks).includes(`"approval_${id}_step"`)) return m;
@@ -175,7 +176,7 @@ for (const backend of backends()) {
       const message = await approvalMessage(id);
       const shown = JSON.stringify(message.blocks);
       assert.match(shown, /rollback\/checkout/);
-      assert.match(shown, /Who may approve: <@U0ALICE> or @sre-leads/);
+      assert.match(shown, /Who may decide \(fixed when asked\): <@U0ALICE> · @sre-leads \(<@U0LEAD>\)/);
       assert.match(shown, /incident_deny/);
 
       // Re-delivery starts nothing again.
@@ -185,10 +186,10 @@ for (const backend of backends()) {
 
       // Someone not allowed: refused, told so, and it is on the timeline.
       await click('incident_approve', id, 'U0MALLORY');
-      const refusal = await slack.waitFor('refusal', () => slack.responses.find((r) => String(r.body.text).includes('Not allowed')));
+      const refusal = await slack.waitFor('refusal', () => slack.responses.find((r) => String(r.body.text).includes('You may not approve')));
       assert.equal(refusal.body.response_type, 'ephemeral');
-      assert.match(String(refusal.body.text), /only <@U0ALICE> or @sre-leads may decide/);
-      assert.ok((await timeline(db(), inc.number)).some((e) => e.kind === 'approval.refused' && e.actor === 'U0MALLORY'));
+      assert.match(String(refusal.body.text), /It is held by <@U0ALICE> and <@U0LEAD>\. Nothing was changed\.$/);
+      assert.ok((await timeline(db(), inc.number)).some((e) => e.kind === 'access.refused' && e.actor === 'U0MALLORY' && e.data.action === 'approve'));
 
       // A group member approves twice at once: one decision, one run of the step.
       await Promise.all([click('incident_approve', id, 'U0LEAD'), click('incident_approve', id, 'U0LEAD'), click('incident_approve', id, 'U0ALICE')]);

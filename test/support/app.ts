@@ -34,7 +34,7 @@ export async function startTestApp(
   options: { clock?: Clock; logger?: Logger; fetch?: typeof fetch; pagerAgent?: Agent } = {},
 ): Promise<TestApp> {
   // Retries and polls fast, so that failure tests take seconds (production waits seconds to minutes);
-  // expired approvals are swept every second.
+  // expired approvals are swept every second; unreadable approvers are read again after milliseconds.
   const worker = { pollMs: 500, backoffBaseMs: 100 };
   const config = loadConfig({
     PORT: '0', HOST: '127.0.0.1', ALERTMANAGER_WEBHOOK_TOKEN: TOKEN, LOG_LEVEL: 'debug', PLAYBOOKS_DIR: NO_PLAYBOOKS, ...env,
@@ -42,6 +42,7 @@ export async function startTestApp(
   const logs = captureLogs();
   const app = await startFirebreak(config, options.logger ?? logs.logger, {
     db: database.db, clock: options.clock, worker, fetch: options.fetch, pagerAgent: options.pagerAgent, approvalSweep: '* * * * * *',
+    approverReadDelaysMs: [50, 100],
   });
   return {
     ...app,

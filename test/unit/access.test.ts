@@ -3,6 +3,9 @@ import { describe, test } from 'node:test';
 import {
   ACTION_PERMISSION, accessPolicy, decidePermission, groupsFor, openPolicyWarning, type Asker, type TableAction,
 } from '../../src/access/permissions.js';
+import { refusalEvent } from '../../src/access/refusal.js';
+import { slackPrincipal } from '../../src/access/principal.js';
+import { refusalText } from '../../src/slack/blocks/access.js';
 
 describe('the permission table', () => {
   test('each action needs exactly one permission', () => {
@@ -64,6 +67,28 @@ describe('the permission table', () => {
     test('only the groups a decision depends on are read', () => {
       assert.deepEqual(groupsFor(policy, 'resolve'), ['leads']);
       assert.deepEqual(groupsFor(policy, 'ack'), [], 'everyone: nothing to read');
+    });
+  });
+});
+
+describe('refusals', () => {
+  const refusal = { action: 'resolve' as const, lacks: 'the "command" permission', holders: ['@leads', 'U0ADMIN'] };
+  test('the asker is told what they lack and who has it, and that nothing changed', () => {
+    assert.equal(refusalText(refusal),
+      ':no_entry: You may not resolve incidents: that needs the "command" permission. It is held by @leads and <@U0ADMIN>. Nothing was changed.');
+  });
+  test('notes are escaped, long lists counted, an empty list left out', () => {
+    const many = Array.from({ length: 18 }, (_, i) => `U0P${String(i).padStart(3, '0')}`);
+    const text = refusalText({ action: 'approve', lacks: 'a place', holders: many, note: 'from <!channel> & co' });
+    assert.match(text, /<@U0P014> and 3 more\. from &lt;!channel&gt; &amp; co Nothing was changed\.$/);
+    assert.equal(refusalText({ action: 'page', lacks: 'x', holders: [] }), ':no_entry: You may not page PagerDuty: that needs x. Nothing was changed.');
+  });
+  test('the timeline event names actor, action and holders', () => {
+    const at = new Date('2026-11-21T10:00:00Z');
+    assert.deepEqual(refusalEvent(7, at, slackPrincipal('U0MALLORY'), refusal), {
+      incidentId: 7, at, kind: 'access.refused', actor: 'U0MALLORY',
+      summary: 'U0MALLORY may not resolve incidents: needs the "command" permission; held by @leads, U0ADMIN',
+      data: { action: 'resolve', lacks: 'the "command" permission', holders: ['@leads', 'U0ADMIN'] },
     });
   });
 });

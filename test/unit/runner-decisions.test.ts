@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { mayDecide } from '../../src/runner/approvers.js';
+import { describeApproverSet, mayDecide, type ApproverSet } from '../../src/runner/approvers.js';
 import { decideFailure, decideStep, finalRunStatus, type StepPolicy, type StepSituation } from '../../src/runner/decide.js';
 import { prepareEvidence, prepareOutput } from '../../src/runner/evidence.js';
 import { approvalHash } from '../../src/runner/step-context.js';
@@ -49,30 +49,47 @@ describe('decideFailure: retries with exponential backoff and jitter', () => {
   });
 });
 
-describe('mayDecide', () => {
-  const p = { approvers: ['U0ALICE', '@sre-leads', 'commander'], min_approvals: 1, distinct_from_requester: true };
-  const who = (user: string, extra: Partial<Parameters<typeof mayDecide>[1]> = {}, policy = p) =>
-    mayDecide(policy, { user, choice: 'approve', commander: 'U0CMDR', requester: 'U0REQ', groups: new Map([['sre-leads', ['U0LEAD']]]), onCall: ['U0ONCALL'], ...extra });
-  test('a listed user, a group member, the commander may', () => {
-    for (const u of ['U0ALICE', 'U0LEAD', 'U0CMDR']) assert.deepEqual(who(u), { ok: true }, u);
+describe('mayDecide: only the frozen approver set decides', () => {
+  const p = { approvers: ['U0ALICE', '@sre-leads', 'commander', 'oncall'], min_approvals: 1, distinct_from_requester: true };
+  const set: ApproverSet = {
+    resolvedAt: '2026-11-21T10:00:00.000Z',
+    sources: [
+      { approver: 'U0ALICE', members: ['U0ALICE'] }, { approver: '@sre-leads', members: ['U0LEAD', 'U0REQ'] },
+      { approver: 'commander', members: ['U0CMDR'] }, { approver: 'oncall', members: [], unreadable: 'PagerDuty: HTTP 503' },
+    ],
+  };
+  const who = (user: string | undefined, choice: 'approve' | 'deny' | 'retry' = 'approve', policy = p) =>
+    mayDecide(policy, set, { user, choice, requester: 'U0REQ' });
+  const refusal = (r: ReturnType<typeof mayDecide>) => (r.ok ? assert.fail('allowed') : r.refusal);
+  // [case, user, choice, allowed]
+  const cases: [string, string | undefined, 'approve' | 'deny' | 'retry', boolean][] = [
+    ['a listed user approves', 'U0ALICE', 'approve', true],
+    ['a group member then approves', 'U0LEAD', 'approve', true],
+    ['the commander then approves', 'U0CMDR', 'approve', true],
+    ['someone outside the set may not approve', 'U0MALLORY', 'approve', false],
+    ['someone outside the set may not deny', 'U0MALLORY', 'deny', false],
+    ['someone outside the set may not retry', 'U0MALLORY', 'retry', false],
+    ['a person with no Slack id may not', undefined, 'approve', false],
+    ['the requester, though in the set, may not approve their own run', 'U0REQ', 'approve', false],
+    ['nor retry it', 'U0REQ', 'retry', false],
+    ['but may deny it', 'U0REQ', 'deny', true],
+    ['an approver retries', 'U0LEAD', 'retry', true],
+  ];
+  for (const [name, user, choice, allowed] of cases) test(name, () => assert.equal(who(user, choice).ok, allowed));
+
+  test('a refusal says what is lacking, who may, and who could not be read', () => {
+    const r = refusal(who('U0MALLORY'));
+    assert.deepEqual(r, {
+      action: 'approve', lacks: 'a place among this step\'s approvers, fixed when its approval was requested',
+      holders: ['U0ALICE', 'U0LEAD', 'U0REQ', 'U0CMDR'], note: 'oncall (PagerDuty: HTTP 503) could not be read when the approval was requested',
+    });
+    assert.equal(refusal(who('U0MALLORY', 'retry')).action, 'step.retry');
+    assert.deepEqual(refusal(who('U0REQ')).holders, ['U0ALICE', 'U0LEAD', 'U0CMDR']);
   });
-  test('anyone else may not, and is told who may', () => {
-    const r = who('U0MALLORY');
-    assert.equal(r.ok, false);
-    assert.match((r as { reason: string }).reason, /only <@U0ALICE>, @sre-leads or the incident commander may decide/);
-  });
-  test('the requester may not approve their own run, but may deny it', () => {
-    assert.equal(who('U0ALICE', { requester: 'U0ALICE' }).ok, false);
-    assert.equal(who('U0ALICE', { requester: 'U0ALICE', choice: 'deny' }).ok, true);
-  });
-  test('"commander" means the commander at the time of the click', () => assert.equal(who('U0CMDR', { commander: 'U0OTHER' }).ok, false));
-  test('"oncall" means who is on call at the time of the click, and only with that approver', () => {
-    const oncall = { ...p, approvers: ['oncall'] };
-    assert.deepEqual(who('U0ONCALL', {}, oncall), { ok: true });
-    assert.equal(who('U0ONCALL', { onCall: ['U0NEXT'] }, oncall).ok, false);
-    assert.equal(who('U0ONCALL').ok, false);
-    assert.match((who('U0MALLORY', {}, oncall) as { reason: string }).reason, /only whoever is on call may decide/);
-  });
+  test('without distinct_from_requester the requester in the set may approve', () =>
+    assert.deepEqual(who('U0REQ', 'approve', { ...p, distinct_from_requester: false }), { ok: true }));
+  test('the set is described for the timeline', () => assert.equal(describeApproverSet(set),
+    'U0ALICE, @sre-leads (U0LEAD, U0REQ), commander (U0CMDR), oncall (could not be read: PagerDuty: HTTP 503)'));
 });
 
 describe('evidence and redaction', () => {

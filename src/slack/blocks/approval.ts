@@ -1,6 +1,6 @@
 import { incidentRef } from '../../incidents/types.js';
 import { cut, escapeMrkdwn, safeMrkdwn } from '../../lib/mrkdwn.js';
-import { describeApprovers } from '../../runner/approvers.js';
+import { approverIds, type ApproverSet, type ResolvedApprover } from '../../runner/approvers.js';
 import type { ApprovalView, RunView, StepView } from '../../runner/views.js';
 import { ACTION, mention, slackDate, type Block, type Button } from './common.js';
 
@@ -25,6 +25,26 @@ const DECIDED: Record<string, string> = {
   cancelled: ':heavy_minus_sign: Cancelled: the incident was resolved or the playbook stopped',
 };
 
+// Members named per approver on the message; a large group is counted.
+const MEMBERS_SHOWN = 10;
+
+function sourceText(s: ResolvedApprover): string {
+  const name = s.approver === 'commander' ? 'the commander' : s.approver === 'oncall' ? 'on call' : s.approver.startsWith('@') ? safeMrkdwn(s.approver, 80) : '';
+  if (!name) return mention(s.approver);
+  if (s.unreadable) return `${name} (:warning: could not be read: ${safeMrkdwn(s.unreadable, 200)})`;
+  const shown = s.members.slice(0, MEMBERS_SHOWN).map(mention).join(', ') + (s.members.length > MEMBERS_SHOWN ? ` and ${s.members.length - MEMBERS_SHOWN} more` : '');
+  return `${name} (${shown || 'nobody'})`;
+}
+
+/** Who may decide, as frozen when the approval was requested, and a warning when too few can approve. */
+export function approverSetText(set: ApproverSet, policy: ApprovalView['policy'], requestedBy: string): string {
+  const people = approverIds(set).filter((u) => !(policy.distinct_from_requester && u === requestedBy));
+  const few = people.length === 0 ? '\n:warning: Nobody may approve this step: it can only expire.'
+    : people.length < policy.min_approvals ? `\n:warning: Only ${people.length} may approve and ${policy.min_approvals} approvals are needed: it can only be denied or expire.` : '';
+  return `Who may decide (fixed when asked): ${set.sources.map(sourceText).join(' · ')}` +
+    `${policy.distinct_from_requester ? ' (not the person who started it)' : ''}${few}`;
+}
+
 /** The approval request: what will run, exactly, who may approve, until when; buttons while pending. */
 export function approvalMessage(a: ApprovalView): { text: string; blocks: Block[] } {
   const head = `${incidentRef(a.incidentNumber)}: approve step ${a.stepId} of ${a.playbook}?`;
@@ -35,12 +55,12 @@ export function approvalMessage(a: ApprovalView): { text: string; blocks: Block[
       type: 'section', block_id: `approval_${a.id}_step`,
       text: { type: 'mrkdwn', text: `*${incidentRef(a.incidentNumber)}* · playbook *${safeMrkdwn(a.playbook, 100)}* · step *${safeMrkdwn(a.stepId, 100)}* runs \`${a.action}\` with:\n${paramsBlockText(a.params)}` },
     },
+    { type: 'context', block_id: `approval_${a.id}_approvers`, elements: [{ type: 'mrkdwn', text: cut(approverSetText(a.approvers, a.policy, a.requestedBy), 3000) }] },
     {
       type: 'context',
       elements: [{
         type: 'mrkdwn',
-        text: cut(`Who may approve: ${describeApprovers(a.policy.approvers)}${a.policy.distinct_from_requester ? ' (not the person who started it)' : ''}${votes}` +
-          ` · expires ${slackDate(a.expiresAt)} · requested by ${a.requestedBy.startsWith('U') ? mention(a.requestedBy) : safeMrkdwn(a.requestedBy, 40)}` +
+        text: cut(`Expires ${slackDate(a.expiresAt)}${votes} · requested by ${a.requestedBy.startsWith('U') ? mention(a.requestedBy) : safeMrkdwn(a.requestedBy, 40)}` +
           ` · sha256 \`${a.paramsHash.slice(0, 12)}\``, 3000),
       }],
     },
