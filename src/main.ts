@@ -33,6 +33,7 @@ import { startScheduler } from './scheduler/scheduler.js';
 import { createSlackApi } from './slack/api.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import { createSlackJobs, JOB_CARD_POSTED } from './slack/card-jobs.js';
+import { learnSlackIdentity, type IdentityLearner, type IdentityRetry } from './slack/identity.js';
 import { createSlackChat, createSlackDirectory } from './slack/ports.js';
 import { createPostmortemSlackJobs } from './slack/postmortem-jobs.js';
 import { createRunnerSlackJobs } from './slack/runner-jobs.js';
@@ -60,7 +61,14 @@ export interface FirebreakDeps {
   pagerAgent?: Agent;
   /** Waits before reading unreadable approvers again (tests wait milliseconds). */
   approverReadDelaysMs?: readonly number[];
+  /** Waits between attempts to learn firebreak's Slack identity. */
+  slackIdentityRetry?: IdentityRetry;
 }
+
+// How long start-up waits for the first attempt to learn the Slack identity, once the HTTP server
+// listens (webhooks are taken meanwhile): long enough for a reachable Slack, short enough that an
+// unreachable one does not hold the start.
+const IDENTITY_WAIT_MS = 3_000;
 
 /** The composition root: wires config, database, metrics, Slack, the runner, the scheduler and the HTTP server. */
 export async function startFirebreak(config: Config, logger: Logger, deps: FirebreakDeps = {}): Promise<Firebreak> {
@@ -120,9 +128,11 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     if (pd) logger.info({ services: pagerServices ?? [], eventsHost: pd.eventsHost, minSeverity: pd.minSeverity, onCall: Boolean(onCall) }, 'PagerDuty is on');
 
     let slackApp: SlackApp | undefined;
+    let identity: IdentityLearner | undefined;
     const commandDeps = { db, clock, logger, metrics, registry, access: createAccess(config.access, directory), pagerServices };
     if (config.slack && slackApi) {
-      slackApp = createSlackApp(config.slack, commandDeps);
+      identity = learnSlackIdentity(slackApi, logger, deps.slackIdentityRetry);
+      slackApp = createSlackApp(config.slack, commandDeps, identity.current);
       const warning = openPolicyWarning(config.access);
       if (warning) logger.warn(warning);
       handlers = {
@@ -148,6 +158,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     const http = await startHttpServer({ logger, metrics, webhook, checkReady, slackEvents: slackApp?.events, pagerDutyWebhook }, config.port, config.host);
     slackApp?.start();
     logger.info({ url: http.url }, 'firebreak is listening');
+    await identity?.settled(IDENTITY_WAIT_MS);
 
     return {
       url: http.url,
@@ -155,6 +166,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       metrics,
       reloadPlaybooks: () => registry.reload(),
       async close() {
+        identity?.stop();
         await slackApp?.stop();
         await http.close();
         await stopScheduler();

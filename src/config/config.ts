@@ -75,6 +75,10 @@ export interface SlackConfig {
   /** Channel id (or name) where incident cards go. */
   readonly incidentChannel: string;
   readonly createChannels: boolean;
+  /** Other workspaces (T…) or Grid organizations (E…) whose requests are accepted. */
+  readonly allowedTeamIds: readonly string[];
+  /** Accept people of other organizations in Slack Connect channels. */
+  readonly allowExternalUsers: boolean;
 }
 
 // An empty value (`PORT=` in a .env file) means "not set", as it does for most twelve-factor tools.
@@ -128,6 +132,8 @@ const envSchema = z.object({
     z.string().regex(/^(#?[a-z0-9_-]{1,80}|[CG][A-Z0-9]{2,})$/, { error: 'must be a channel id (C…) or name' }),
   ),
   SLACK_CREATE_CHANNELS: optional(boolean()),
+  SLACK_ALLOWED_TEAM_IDS: optional(list(/^[TE][A-Z0-9]{2,}$/, 'Slack workspace (T…) or organization (E…) ids, separated by commas')),
+  SLACK_ALLOW_EXTERNAL_USERS: optional(boolean()),
   ACCESS_READ: optional(holders()),
   ACCESS_RESPOND: optional(holders()),
   ACCESS_COMMAND: optional(holders()),
@@ -163,7 +169,7 @@ const envSchema = z.object({
     ctx.addIssue({ code: 'custom', path: ['ACCESS_ADMIN'], message: 'must not be * (admin holds every permission: that would undo every other ACCESS_ line)' });
   }
 
-  const slackVars = ['SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_INCIDENT_CHANNEL'] as const;
+  const slackVars = ['SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_INCIDENT_CHANNEL', 'SLACK_ALLOWED_TEAM_IDS', 'SLACK_ALLOW_EXTERNAL_USERS'] as const;
   if (!e.SLACK_BOT_TOKEN) {
     for (const name of slackVars) {
       if (e[name] !== undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'is set but SLACK_BOT_TOKEN is not: set both, or neither' });
@@ -221,6 +227,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         apiUrl: (e.SLACK_API_URL ?? 'https://slack.com/api/').replace(/\/?$/, '/'),
         incidentChannel: e.SLACK_INCIDENT_CHANNEL!.replace(/^#/, ''),
         createChannels: e.SLACK_CREATE_CHANNELS ?? false,
+        allowedTeamIds: Object.freeze(e.SLACK_ALLOWED_TEAM_IDS ?? []),
+        allowExternalUsers: e.SLACK_ALLOW_EXTERNAL_USERS ?? false,
       })
       : undefined,
     playbooks: Object.freeze({

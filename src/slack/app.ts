@@ -4,6 +4,8 @@ import type { Handler } from '../http/server.js';
 import { describeError } from '../lib/errors.js';
 import { runButton } from './actions.js';
 import { runCommand, type CommandDeps } from './commands.js';
+import { originGate } from './gate.js';
+import type { SlackIdentity } from './origin.js';
 import { buttonClick, commandRequest, sendButtonAnswer } from './requests.js';
 import { slackLogger } from './slack-logger.js';
 
@@ -17,11 +19,15 @@ export interface SlackApp {
   stop(): Promise<void>;
 }
 
-/** The Bolt app, wired to firebreak's command and button handling. */
-export function createSlackApp(slack: SlackConfig, deps: CommandDeps): SlackApp {
+/**
+ * The Bolt app, wired to firebreak's command and button handling. `identity` is firebreak's own
+ * Slack identity once learned: until then every request is refused by the origin check.
+ */
+export function createSlackApp(slack: SlackConfig, deps: CommandDeps, identity: () => SlackIdentity | undefined): SlackApp {
   const logger = slackLogger(deps.logger);
   // A fixed authorization: Bolt would otherwise call auth.test (at start or on the first request),
-  // making start-up and every click depend on Slack being reachable.
+  // making start-up and every click depend on Slack being reachable. firebreak learns its identity
+  // in the background instead (identity.ts) and checks every request against it (gate.ts).
   const authorize = async () => ({ botToken: slack.botToken });
   const clientOptions = { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } };
   const receiver = slack.appToken ? undefined : new HTTPReceiver({
@@ -35,6 +41,7 @@ export function createSlackApp(slack: SlackConfig, deps: CommandDeps): SlackApp 
     ? new App({ receiver, authorize, clientOptions, logger })
     : new App({ socketMode: true, appToken: slack.appToken, authorize, clientOptions, logger });
 
+  app.use(originGate(deps, slack, identity));
   app.command('/incident', async ({ command, ack }) => {
     await ack(await runCommand(deps, commandRequest(command)));
   });

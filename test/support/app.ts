@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config.js';
 import type { Clock } from '../../src/lib/clock.js';
 import type { Logger } from '../../src/lib/logger.js';
+import type { IdentityRetry } from '../../src/slack/identity.js';
 import { startFirebreak, type Firebreak } from '../../src/main.js';
 import type { TestDatabase } from './databases.js';
 import { captureLogs } from './logs.js';
@@ -31,7 +32,7 @@ const NO_PLAYBOOKS = mkdtempSync(join(tmpdir(), 'firebreak-no-playbooks-'));
 export async function startTestApp(
   database: TestDatabase,
   env: Record<string, string> = {},
-  options: { clock?: Clock; logger?: Logger; fetch?: typeof fetch; pagerAgent?: Agent } = {},
+  options: { clock?: Clock; logger?: Logger; fetch?: typeof fetch; pagerAgent?: Agent; slackIdentityRetry?: IdentityRetry } = {},
 ): Promise<TestApp> {
   // Retries and polls fast, so that failure tests take seconds (production waits seconds to minutes);
   // expired approvals are swept every second; unreadable approvers are read again after milliseconds.
@@ -42,7 +43,7 @@ export async function startTestApp(
   const logs = captureLogs();
   const app = await startFirebreak(config, options.logger ?? logs.logger, {
     db: database.db, clock: options.clock, worker, fetch: options.fetch, pagerAgent: options.pagerAgent, approvalSweep: '* * * * * *',
-    approverReadDelaysMs: [50, 100],
+    approverReadDelaysMs: [50, 100], slackIdentityRetry: options.slackIdentityRetry,
   });
   return {
     ...app,

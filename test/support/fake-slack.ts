@@ -33,6 +33,8 @@ export class FakeSlack {
   readonly groups = new Map<string, string[]>();
   /** Users by email (users.lookupByEmail). */
   readonly emails = new Map<string, string>();
+  /** Who the bot token belongs to: auth.test's team (and enterprise on Grid), bots.info's app. */
+  readonly identity = { teamId: 'T0TEAM001', enterpriseId: undefined as string | undefined, appId: 'A0APP0001', botId: 'B0FIREBRK', botUserId: 'U0FIREBRK' };
   /** Files uploaded through files.uploadV2: the file's bytes (and as text), and how the upload was completed. */
   readonly uploads: { id: string; body: string; bytes: Buffer; complete?: Record<string, unknown> }[] = [];
   private readonly failures = new Map<string, Failure[]>();
@@ -135,8 +137,19 @@ export class FakeSlack {
       return [...this.channels.values()].find((c) => c.name === s.replace(/^#/, ''))?.id;
     };
     switch (method) {
-      case 'auth.test':
-        return { ok: true, user_id: 'U0FIREBRK', bot_id: 'B0FIREBRK', team_id: 'T0TEAM001' };
+      case 'auth.test': {
+        // As Slack answers for a bot token: no app id (bots.info has it); enterprise_id only on Grid.
+        const me = this.identity;
+        return {
+          ok: true, url: 'https://acme.slack.com/', team: 'Acme', user: 'firebreak', team_id: me.teamId, user_id: me.botUserId, bot_id: me.botId,
+          is_enterprise_install: false, ...(me.enterpriseId ? { enterprise_id: me.enterpriseId } : {}),
+        };
+      }
+      case 'bots.info': {
+        const me = this.identity;
+        if (args.bot !== me.botId) return { ok: false, error: 'bot_not_found' };
+        return { ok: true, bot: { id: me.botId, deleted: false, name: 'firebreak', updated: 1763700000, app_id: me.appId, user_id: me.botUserId, icons: {} } };
+      }
       case 'chat.postMessage': {
         const channel = channelId(args.channel);
         if (!channel) return { ok: false, error: 'channel_not_found' };

@@ -69,7 +69,7 @@ test('Slack over HTTP: bot token, signing secret and channel; the API URL gets i
   const { slack } = loadConfig({ ...SLACK, SLACK_API_URL: 'http://127.0.0.1:9999/api', SLACK_CREATE_CHANNELS: 'true' });
   assert.deepEqual(slack, {
     botToken: 'xoxb-1-2-abc', signingSecret: '0123456789abcdef0123', appToken: undefined,
-    apiUrl: 'http://127.0.0.1:9999/api/', incidentChannel: 'incidents', createChannels: true,
+    apiUrl: 'http://127.0.0.1:9999/api/', incidentChannel: 'incidents', createChannels: true, allowedTeamIds: [], allowExternalUsers: false,
   });
   assert.equal(loadConfig(SLACK).slack!.apiUrl, 'https://slack.com/api/');
 });
@@ -102,6 +102,15 @@ test('Slack half set up is refused, naming each missing or wrong variable, token
   assert.match(wrong, /SLACK_CREATE_CHANNELS: must be true or false \(got "yes"\)/);
   assert.match(wrong, /PORT: must be a whole number/);
   assert.ok(!wrong.includes('secret'), 'token values are not echoed');
+});
+
+test('Slack origins: other workspaces allowed by id, external users by a switch; bad ids named', () => {
+  const { slack } = loadConfig({ ...SLACK, SLACK_ALLOWED_TEAM_IDS: 'T0PARTNER, E0ORG0001', SLACK_ALLOW_EXTERNAL_USERS: 'true' });
+  assert.deepEqual([slack!.allowedTeamIds, slack!.allowExternalUsers], [['T0PARTNER', 'E0ORG0001'], true]);
+  assert.throws(() => loadConfig({ ...SLACK, SLACK_ALLOWED_TEAM_IDS: 'acme.slack.com', SLACK_ALLOW_EXTERNAL_USERS: 'sure' }), (err: Error) =>
+    /SLACK_ALLOWED_TEAM_IDS: must be Slack workspace \(T…\) or organization \(E…\) ids/.test(err.message) &&
+    /SLACK_ALLOW_EXTERNAL_USERS: must be true or false \(got "sure"\)/.test(err.message));
+  assert.throws(() => loadConfig({ SLACK_ALLOWED_TEAM_IDS: 'T0PARTNER' }), /SLACK_ALLOWED_TEAM_IDS: is set but SLACK_BOT_TOKEN is not/);
 });
 
 test('the access policy: ACCESS_<PERMISSION> lists user ids, @groups or *; unset is everyone, admin nobody', () => {

@@ -14,14 +14,14 @@ const deps = { db: noDb, clock: systemClock, logger: createLogger('silent') } as
 
 test('SLACK_APP_TOKEN selects Socket Mode: no HTTP route, and building it calls nobody', () => {
   const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1-A0-1-abc', SLACK_INCIDENT_CHANNEL: 'C0INCIDENTS', SLACK_API_URL: 'http://127.0.0.1:9/api/' });
-  const app = createSlackApp(config.slack!, deps);
+  const app = createSlackApp(config.slack!, deps, () => undefined);
   assert.equal(app.mode, 'socket');
   assert.equal(app.events, undefined);
 });
 
 test('without an app token it serves HTTP at /slack/events', () => {
   const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: '0123456789abcdef', SLACK_INCIDENT_CHANNEL: 'C0INCIDENTS' });
-  const app = createSlackApp(config.slack!, deps);
+  const app = createSlackApp(config.slack!, deps, () => undefined);
   assert.equal(app.mode, 'http');
   assert.equal(typeof app.events, 'function');
 });
@@ -29,8 +29,8 @@ test('without an app token it serves HTTP at /slack/events', () => {
 test('the manifests declare the command, interactivity and every scope firebreak\'s Slack calls need', async () => {
   const http = await readFile(new URL('../../slack-app-manifest.yml', import.meta.url), 'utf8');
   const socket = await readFile(new URL('../../slack-app-manifest.socket.yml', import.meta.url), 'utf8');
-  // Slack method → the scope it needs (https://api.slack.com/methods).
-  const scopes = ['commands', 'chat:write', 'chat:write.public', 'channels:manage', 'pins:write', 'files:write', 'usergroups:read'];
+  // Slack method → the scope it needs (https://api.slack.com/methods); bots.info needs users:read.
+  const scopes = ['commands', 'chat:write', 'chat:write.public', 'channels:manage', 'pins:write', 'files:write', 'usergroups:read', 'users:read'];
   for (const manifest of [http, socket]) {
     assert.match(manifest, /- command: \/incident\n/);
     assert.match(manifest, /should_escape: true/);
