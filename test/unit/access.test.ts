@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
 import {
-  ACTION_PERMISSION, accessPolicy, decidePermission, groupsFor, openPolicyWarning, type Asker, type TableAction,
+  ACTION_PERMISSION, accessPolicy, decidePermission, groupsFor, openPolicyWarning, PERMISSIONS, type Asker, type TableAction,
 } from '../../src/access/permissions.js';
 import { refusalEvent } from '../../src/access/refusal.js';
 import { slackPrincipal } from '../../src/access/principal.js';
 import { refusalText } from '../../src/slack/blocks/access.js';
 
 describe('the permission table', () => {
-  test('each action needs exactly one permission', () => {
+  test('each action needs exactly the permission the README documents', async () => {
     assert.deepEqual(ACTION_PERMISSION, {
       help: 'read', list: 'read', status: 'read', timeline: 'read', playbooks: 'read', steps: 'read',
       declare: 'respond', ack: 'respond', mitigate: 'respond', note: 'respond', 'commander.claim': 'respond', postmortem: 'respond',
@@ -16,6 +17,9 @@ describe('the permission table', () => {
       run: 'run', 'step.retry': 'run', 'step.skip': 'run', 'step.abort': 'run',
       page: 'page',
     });
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('### Who may do what'));
+    for (const p of PERMISSIONS) assert.match(section, new RegExp(`\\| \`${p}\` \\| \`ACCESS_${p.toUpperCase()}\``), p);
   });
 
   test('with no policy everyone holds every permission but admin, and firebreak says so', () => {
