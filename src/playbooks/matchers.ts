@@ -1,14 +1,20 @@
+import { RE2JS } from 're2js';
+
 /**
  * Alertmanager label matchers: `name="value"`, `name!="value"`, `name=~"regex"`, `name!~"regex"`.
- * As in Alertmanager, a regex must match the whole value (it is anchored), and a label that is not
- * set matches as the empty string.
+ * As in Alertmanager, a regex must match the whole value (it is anchored as `^(?:…)$`), and a label
+ * that is not set matches as the empty string.
+ *
+ * Regexes run on RE2 (re2js, a pure-JavaScript port of Go's regexp), as Alertmanager's do: the same
+ * syntax (no lookaround, no backreferences), and time linear in the label's length. A label value is
+ * attacker-controlled; JavaScript's backtracking RegExp takes time quadratic or worse in it.
  */
 export interface Matcher {
   name: string;
   op: '=' | '!=' | '=~' | '!~';
   value: string;
   /** The anchored regex, for `=~` and `!~`. */
-  regex?: RegExp;
+  regex?: RE2JS;
   /** As written, for messages. */
   text: string;
 }
@@ -24,9 +30,9 @@ export function parseMatcher(text: string): Matcher {
   const matcher: Matcher = { name, op, value, text };
   if (op === '=~' || op === '!~') {
     try {
-      matcher.regex = new RegExp(`^(?:${value})$`, 's');
+      matcher.regex = RE2JS.compile(`^(?:${value})$`);
     } catch (err) {
-      throw new Error(`"${text}": the regex is invalid: ${(err as Error).message}`);
+      throw new Error(`"${text}": the regex is invalid (RE2 syntax, as Alertmanager's): ${(err as Error).message}`);
     }
   }
   return matcher;
@@ -61,8 +67,8 @@ export function matches(m: Matcher, labels: Readonly<Record<string, string>>): b
   switch (m.op) {
     case '=': return value === m.value;
     case '!=': return value !== m.value;
-    case '=~': return m.regex!.test(value);
-    case '!~': return !m.regex!.test(value);
+    case '=~': return m.regex!.matches(value);
+    case '!~': return !m.regex!.matches(value);
   }
 }
 
