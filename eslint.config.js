@@ -36,7 +36,8 @@ export default tseslint.config(
     files: [
       'src/lib/**', 'src/ingest/**', 'src/incidents/lifecycle.ts', 'src/incidents/plan.ts', 'src/incidents/severity.ts',
       'src/slack/blocks/**', 'src/slack/command-parse.ts', 'src/slack/channel-name.ts',
-      'src/playbooks/matchers.ts', 'src/playbooks/template.ts', 'src/playbooks/schema.ts', 'src/playbooks/action-params.ts',
+      'src/playbooks/matchers.ts', 'src/playbooks/template.ts', 'src/playbooks/template-syntax.ts', 'src/playbooks/escaping.ts',
+      'src/playbooks/schema.ts', 'src/playbooks/action-params.ts',
       'src/playbooks/validate.ts', 'src/playbooks/select.ts', 'src/playbooks/dry-run.ts', 'src/playbooks/render-step.ts',
       'src/runner/decide.ts', 'src/runner/approvers.ts',
     ],

@@ -1,14 +1,22 @@
 import { RENDERED_PARAMS, type ActionName } from './action-params.js';
+import { contextOf } from './escaping.js';
 import type { Step } from './schema.js';
-import { renderParams, TemplateError, type TemplateContext } from './template.js';
+import { renderParams, type TemplateContext } from './template.js';
+import { TemplateError } from './template-syntax.js';
 
 /** A step's parameters rendered and checked against its action's schema, or why they cannot be. Pure. */
 export type RenderedStep = { ok: true; params: Record<string, unknown> } | { ok: false; reason: string; params?: unknown };
 
-export function renderStepParams(step: Pick<Step, 'action' | 'with'>, ctx: TemplateContext, withValue: unknown = step.with): RenderedStep {
+/** What rendering reads besides the template context. */
+export interface RenderOptions {
+  /** The parameters to render, when not the step's own `with:` (a dry run marks later steps' outputs). */
+  withValue?: unknown;
+}
+
+export function renderStepParams(step: Pick<Step, 'action' | 'with'>, ctx: TemplateContext, options: RenderOptions = {}): RenderedStep {
   let rendered: unknown;
   try {
-    rendered = renderParams(withValue, ctx);
+    rendered = renderParams(options.withValue ?? step.with, ctx, (path) => contextOf(step.action, path));
   } catch (err) {
     if (err instanceof TemplateError) return { ok: false, reason: err.message };
     throw err;

@@ -2,7 +2,9 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import { sha256 } from '../lib/canonical-json.js';
 import { parseMatcher, type Matcher } from './matchers.js';
 import { playbookSchema, type PlaybookDefinition } from './schema.js';
-import { staticProblem, stringsIn, TemplateError, variablesIn } from './template.js';
+import { contextOf, planTemplate } from './escaping.js';
+import { staticProblem, stringsIn } from './template.js';
+import { parseTemplate, TemplateError } from './template-syntax.js';
 
 /** Something wrong in a playbook file: where, and why. */
 export interface Problem {
@@ -62,12 +64,14 @@ export function validatePlaybook(source: string, file: string): { playbook?: Pla
   definition.steps.forEach((step, i) => {
     if (seen.has(step.id)) problems.push(problem(['steps', i, 'id'], `the id "${step.id}" is used by an earlier step`));
     for (const [where, text] of stringsIn(step.with)) {
-      const at = ['steps', i, 'with', ...where.split(/[.[\]]+/).filter(Boolean).map((k) => (/^\d+$/.test(k) ? Number(k) : k))];
+      const at = ['steps', i, 'with', ...where];
       try {
-        for (const variable of variablesIn(text)) {
-          const reason = staticProblem(variable, seen);
+        const parts = parseTemplate(text);
+        for (const part of parts) {
+          const reason = 'variable' in part ? staticProblem(part.variable, seen) : undefined;
           if (reason) problems.push(problem(at, reason));
         }
+        planTemplate(parts, contextOf(step.action, where));
       } catch (err) {
         if (!(err instanceof TemplateError)) throw err;
         problems.push(problem(at, err.message));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createActions } from '../../src/actions/index.js';
+import { createPrometheusQueryAction } from '../../src/actions/prometheus.js';
 import type { ActionContext } from '../../src/runner/action.js';
 import { FakeHttp, prometheusAnswer } from '../support/fake-http.js';
 
@@ -19,6 +20,7 @@ describe('actions against local services (the real fetch)', () => {
     fake.route('POST /api/v1/query_range', () => prometheusAnswer('matrix'));
     fake.route('POST /api/v1/query', () => ({ status: 400, body: { status: 'error', errorType: 'bad_data', error: 'parse error at char 4' } }));
     fake.route('POST /deploy', () => ({ status: 409, body: { error: 'busy' } }));
+    fake.route('POST /big/api/v1/query', () => ({ status: 200, body: { status: 'success', data: { resultType: 'vector', result: [{ metric: { pad: 'x'.repeat(4096) } }] } } }));
     actions = createActions({
       fetch, clock: { now: () => NOW }, execAllowlist: [], execPath: '/usr/bin:/bin', httpAllowedHosts: [fake.host],
       prometheusUrl: fake.url, alertmanagerUrl: fake.url, chat: undefined, page: undefined, captureBytes: 1024,
@@ -59,7 +61,16 @@ describe('actions against local services (the real fetch)', () => {
     await assert.rejects(actions.http.run({ method: 'GET', url: `${fake.url}api/../admin` }, ctx()), /\. or \.\. segment/);
     await assert.rejects(actions.http.run({ method: 'GET', url: `${fake.url}api/%2e%2e/admin` }, ctx()), /\. or \.\. segment/);
     await assert.rejects(actions.http.run({ method: 'GET', url: 'http://localhost:1/x' }, ctx()), /localhost:1 is not in HTTP_ACTION_ALLOWED_HOSTS/);
+    // The URL parser drops tabs and newlines: ".\t." would be ".." once parsed.
+    await assert.rejects(actions.http.run({ method: 'GET', url: `${fake.url}api/.\t./admin` }, ctx()),
+      (err: Error & { retryable: boolean }) => /holds a space or a control character; nothing was sent/.test(err.message) && !err.retryable);
     assert.equal(fake.received.length, before);
+  });
+
+  test('a Prometheus answer over the cap fails the step for good, its start kept as evidence', async () => {
+    const query = createPrometheusQueryAction({ fetch, baseUrl: `${fake.url}big/`, clock: { now: () => NOW }, maxBytes: 1024 });
+    await assert.rejects(query.run({ query: 'up' }, ctx()), (err: Error & { retryable: boolean; evidence?: { body: string } }) =>
+      /prometheus: the answer is larger than 1024 bytes \(\d+\): narrow the query/.test(err.message) && !err.retryable && err.evidence!.body.length === 1024);
   });
 
   test('exec refuses a program that is not allow-listed, and runs nothing', async () => {
