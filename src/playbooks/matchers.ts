@@ -68,6 +68,12 @@ function unquote(quoted: string): string {
   return out;
 }
 
+/** A matcher's text, the value quoted and escaped as parseMatcher reads it; throws for a name no matcher can hold. */
+export function formatMatcher(name: string, op: Matcher['op'], value: string): string {
+  if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name)) throw new Error(`the label name ${JSON.stringify(name)} cannot be written as a matcher`);
+  return `${name}${op}"${quoteMatcherValue(value)}"`;
+}
+
 /** A value inside a matcher's double quotes: \\, \" and \n escaped, as Alertmanager writes them. */
 export const quoteMatcherValue = (value: string): string => value.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 

@@ -147,7 +147,7 @@ export function createStepHandler(deps: InterpreterDeps): JobHandler {
         }, timeoutMs);
       });
       const ctx = {
-        signal: controller.signal, commonLabels: incident.commonLabels,
+        signal: controller.signal,
         incident: { id: incident.id, number: incident.number, ref: incidentRef(incident.number), severity: incident.severity, title: incident.title },
       };
       result = await Promise.race([deps.actions[def.action as ActionName].run(params, ctx), timedOut]);

@@ -7,7 +7,7 @@ import { FakeHttp, prometheusAnswer } from '../support/fake-http.js';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
 const ctx = (): ActionContext => ({
-  signal: new AbortController().signal, commonLabels: { alertname: 'PodCrashLooping', service: 'search' },
+  signal: new AbortController().signal,
   incident: { id: 1, number: 7, ref: 'INC-7', severity: 'sev1', title: 'Pods crash looping' },
 });
 
@@ -28,8 +28,8 @@ describe('actions against local services (the real fetch)', () => {
   });
   after(() => fake.close());
 
-  test('alertmanager.silence silences the labels the incident\'s alerts share, for the duration', async () => {
-    const r = await actions['alertmanager.silence'].run({ duration: '1h' }, ctx());
+  test('alertmanager.silence silences what its matchers match, for the duration; without matchers it refuses', async () => {
+    const r = await actions['alertmanager.silence'].run({ duration: '1h', matchers: ['alertname="PodCrashLooping"', 'service="search"'] }, ctx());
     const body = JSON.parse(fake.to('/api/v2/silences')[0]!.body) as Record<string, unknown>;
     assert.deepEqual(body, {
       matchers: [{ name: 'alertname', value: 'PodCrashLooping', isRegex: false, isEqual: true }, { name: 'service', value: 'search', isRegex: false, isEqual: true }],
@@ -39,6 +39,9 @@ describe('actions against local services (the real fetch)', () => {
     await actions['alertmanager.silence'].run({ duration: '5m', matchers: ['pod!~"search-0.*"'] }, ctx());
     assert.deepEqual((JSON.parse(fake.to('/api/v2/silences')[1]!.body) as { matchers: unknown }).matchers,
       [{ name: 'pod', value: 'search-0.*', isRegex: true, isEqual: false }]);
+    await assert.rejects(actions['alertmanager.silence'].run({ duration: '5m' }, ctx()),
+      (err: Error & { retryable: boolean }) => /the step has no matchers/.test(err.message) && !err.retryable);
+    assert.equal(fake.to('/api/v2/silences').length, 2);
   });
 
   test('prometheus.query_range asks for the range up to now; a bad query fails for good with Prometheus\'s words', async () => {

@@ -175,3 +175,22 @@ steps:
     assert.deepEqual(validatePlaybook(step('prometheus.query', '{ query: \'up{a="{{ alert.labels.v }}"} # a "comment"\' }'), 'p.yml').problems, []);
   });
 });
+
+describe('silence matchers are written out when rendered', () => {
+  const silence = validatePlaybook(`name: s
+match: ['alertname="A"']
+steps:
+  - id: s
+    action: alertmanager.silence
+    with: { duration: 1h }
+`, 's.yml').playbook!.definition.steps[0]!;
+  test('by default, the labels the incident\'s alerts share, each value escaped', () => {
+    assert.deepEqual(renderStepParams(silence, ctx('x'), { commonLabels: { alertname: 'A', service: 'a"b\\c' } }),
+      { ok: true, params: { duration: '1h', matchers: ['alertname="A"', 'service="a\\"b\\\\c"'] } });
+  });
+  test('no shared labels: the step fails rather than silence everything', () => {
+    const r = renderStepParams(silence, ctx('x'), { commonLabels: {} });
+    assert.equal(r.ok, false);
+    assert.match((r as { reason: string }).reason, /share no labels.*give matchers/);
+  });
+});
