@@ -36,10 +36,10 @@ export default tseslint.config(
     files: [
       'src/lib/**', 'src/ingest/**', 'src/incidents/lifecycle.ts', 'src/incidents/plan.ts', 'src/incidents/severity.ts',
       'src/slack/blocks/**', 'src/slack/command-parse.ts', 'src/slack/channel-name.ts',
-      'src/playbooks/matchers.ts', 'src/playbooks/template.ts', 'src/playbooks/template-syntax.ts', 'src/playbooks/escaping.ts',
+      'src/playbooks/matchers.ts', 'src/playbooks/template.ts', 'src/playbooks/template-syntax.ts', 'src/playbooks/escaping.ts', 'src/playbooks/secrets.ts',
       'src/playbooks/schema.ts', 'src/playbooks/action-params.ts',
       'src/playbooks/validate.ts', 'src/playbooks/select.ts', 'src/playbooks/dry-run.ts', 'src/playbooks/render-step.ts',
-      'src/runner/decide.ts', 'src/runner/approvers.ts',
+      'src/runner/decide.ts', 'src/runner/approvers.ts', 'src/runner/call-action.ts',
     ],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['pg', '@electric-sql/*', 'node:http', 'node:fs', '@slack/*', '@pagerduty/*', '**/db/*'] }],

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createPrometheusMetricsSource } from './actions/prometheus.js';
 import { loadConfig, readProcessEnv, type Config } from './config/config.js';
+import { readSecret } from './config/secrets.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
 import { describeError, ErrorCode, FirebreakError } from './lib/errors.js';
@@ -113,7 +114,7 @@ async function playbooksCommand(args: string[]): Promise<CommandResult> {
     else positional.push(rest[i]!);
   }
   const dir = positional[0] ?? (readProcessEnv().PLAYBOOKS_DIR || './playbooks');
-  if (sub === 'check' && positional.length <= 1 && !alertFile) return checkCommand(dir);
+  if (sub === 'check' && positional.length <= 1 && !alertFile) return checkCommand(dir, (variable) => readSecret(variable) !== undefined);
   if (sub === 'test' && alertFile && positional.length <= 1) return testCommand(dir, alertFile);
   if (sub === 'schema' && !rest.length) return schemaCommand();
   return { out: '', err: `firebreak: usage: playbooks check [dir] | playbooks test --alert <file> [dir] | playbooks schema\n`, code: 2 };

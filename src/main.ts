@@ -4,6 +4,7 @@ import { createActions } from './actions/index.js';
 import { createPrometheusMetricsSource } from './actions/prometheus.js';
 import type { PageFn } from './actions/pagerduty-trigger.js';
 import type { Config } from './config/config.js';
+import { readSecret } from './config/secrets.js';
 import type { Db } from './db/db.js';
 import { migrate, pendingMigrations } from './db/migrate.js';
 import { describeDatabase, openDatabase } from './db/open.js';
@@ -73,7 +74,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       logger.warn('ALERTMANAGER_WEBHOOK_TOKEN is shorter than 16 characters: use a long random token');
     }
     const metrics = createMetrics(() => countOpenIncidentsBySeverity(db));
-    const registry = await createPlaybookRegistry(config.playbooks.dir, logger, metrics);
+    const registry = await createPlaybookRegistry(config.playbooks.dir, logger, metrics, (variable) => readSecret(variable) !== undefined);
     const webhook = createWebhookHandler({
       db, clock, logger, metrics, webhookToken: config.webhookToken, maxBytes: config.webhookMaxBytes, cards: config.slack !== undefined,
       mayStartPlaybook: registry.matchesAny,
@@ -103,7 +104,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     });
     const nothing: JobHandler = async () => {};
     let handlers: Record<string, JobHandler> = {
-      ...createRunnerJobs({ db, clock, logger, metrics, registry, actions, evidenceMaxBytes: p.evidenceMaxBytes }),
+      ...createRunnerJobs({ db, clock, logger, metrics, registry, actions, evidenceMaxBytes: p.evidenceMaxBytes, secrets: readSecret }),
       // With PagerDuty off there is nothing to sync: the jobs complete at once rather than pile up.
       ...(pd && pager && pagerServices ? createPagerJobs({ db, clock, logger, pager, config: pd }) : { [JOB_PAGER_SYNC]: nothing }),
       ...createPostmortemJobs({

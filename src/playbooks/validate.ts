@@ -4,7 +4,8 @@ import { parseMatcher, type Matcher } from './matchers.js';
 import { playbookSchema, type PlaybookDefinition } from './schema.js';
 import { contextOf, planTemplate } from './escaping.js';
 import { staticProblem, stringsIn } from './template.js';
-import { parseTemplate, TemplateError } from './template-syntax.js';
+import type { SecretUse } from './secrets.js';
+import { parseTemplate, secretVariable, TemplateError } from './template-syntax.js';
 
 /** Something wrong in a playbook file: where, and why. */
 export interface Problem {
@@ -22,6 +23,8 @@ export interface Playbook {
   file: string;
   /** SHA-256 of the file's text: which version of the playbook a run used. */
   hash: string;
+  /** The secrets its steps reference (`{{ secret.NAME }}`), to say which are not set. */
+  secrets: SecretUse[];
 }
 
 /** "file:line: path: reason", as `playbooks check` prints it and the log says it. */
@@ -61,6 +64,7 @@ export function validatePlaybook(source: string, file: string): { playbook?: Pla
   });
 
   const seen = new Set<string>();
+  const secrets: SecretUse[] = [];
   definition.steps.forEach((step, i) => {
     if (seen.has(step.id)) problems.push(problem(['steps', i, 'id'], `the id "${step.id}" is used by an earlier step`));
     for (const [where, text] of stringsIn(step.with)) {
@@ -70,6 +74,8 @@ export function validatePlaybook(source: string, file: string): { playbook?: Pla
         for (const part of parts) {
           const reason = 'variable' in part ? staticProblem(part.variable, seen) : undefined;
           if (reason) problems.push(problem(at, reason));
+          const variable = 'variable' in part ? secretVariable(part.variable) : undefined;
+          if (variable) secrets.push({ variable, path: pathText(at), line: lineOf(doc, lines, at) });
         }
         planTemplate(parts, contextOf(step.action, where));
       } catch (err) {
@@ -94,7 +100,7 @@ export function validatePlaybook(source: string, file: string): { playbook?: Pla
     seen.add(step.id);
   });
   if (problems.length) return { problems };
-  return { playbook: { definition, matchers, file, hash: sha256(source) }, problems };
+  return { playbook: { definition, matchers, file, hash: sha256(source), secrets }, problems };
 }
 
 function lineOf(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): number | undefined {

@@ -6,6 +6,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { ActionName } from '../playbooks/action-params.js';
 import type { PlaybookRegistry } from '../playbooks/registry.js';
+import type { SecretReader } from '../playbooks/secrets.js';
 import type { Action } from './action.js';
 import { createStepHandler } from './interpreter.js';
 import { JOB_STEP } from './jobs.js';
@@ -16,7 +17,7 @@ import type { JobHandler } from './worker.js';
 /** The runner's job handlers: matching playbooks, running steps, cancelling on resolution. */
 export function createRunnerJobs(deps: {
   db: Db; clock: Clock; logger: Logger; metrics: Metrics; registry: PlaybookRegistry;
-  actions: Readonly<Record<ActionName, Action>>; evidenceMaxBytes: number; random?: () => number;
+  actions: Readonly<Record<ActionName, Action>>; evidenceMaxBytes: number; secrets: SecretReader; random?: () => number;
 }): Record<string, JobHandler> {
   const { db, clock } = deps;
   const resolved: JobHandler = async (job) => {

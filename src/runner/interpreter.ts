@@ -9,7 +9,9 @@ import type { Metrics } from '../lib/metrics.js';
 import { redactSecrets } from '../lib/redact.js';
 import type { ActionName } from '../playbooks/action-params.js';
 import type { Step } from '../playbooks/schema.js';
+import type { SecretReader } from '../playbooks/secrets.js';
 import { ActionFailure, type Action, type ActionResult, type Capture } from './action.js';
+import { callAction } from './call-action.js';
 import { continueAfter, decideFailure, decideStep } from './decide.js';
 import { insertEvidence, prepareEvidence, prepareOutput } from './evidence.js';
 import { approvalPostJob, attentionJob, evidenceJob } from './jobs.js';
@@ -26,6 +28,8 @@ export interface InterpreterDeps {
   metrics: Metrics;
   actions: Readonly<Record<ActionName, Action>>;
   evidenceMaxBytes: number;
+  /** Reads a step's secrets (FIREBREAK_SECRET_…) when its action is called. */
+  secrets: SecretReader;
   /** For retry jitter; injected so tests can fix it. */
   random?: () => number;
 }
@@ -150,7 +154,7 @@ export function createStepHandler(deps: InterpreterDeps): JobHandler {
         signal: controller.signal,
         incident: { id: incident.id, number: incident.number, ref: incidentRef(incident.number), severity: incident.severity, title: incident.title },
       };
-      result = await Promise.race([deps.actions[def.action as ActionName].run(params, ctx), timedOut]);
+      result = await Promise.race([callAction(deps.actions[def.action as ActionName], def, params, ctx, deps.secrets), timedOut]);
     } catch (err) {
       failure = err;
     } finally {
