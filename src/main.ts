@@ -68,7 +68,9 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');
 
-    if (config.webhookToken === undefined) {
+    if (config.webhookUnauthenticated) {
+      logger.warn('ALERTMANAGER_WEBHOOK_UNAUTHENTICATED is true: anyone who can reach firebreak can send it alerts; set ALERTMANAGER_WEBHOOK_TOKEN');
+    } else if (config.webhookToken === undefined) {
       logger.warn('ALERTMANAGER_WEBHOOK_TOKEN is not set: only webhooks from this host (loopback) are accepted');
     } else if (config.webhookToken.length < 16) {
       logger.warn('ALERTMANAGER_WEBHOOK_TOKEN is shorter than 16 characters: use a long random token');
@@ -76,12 +78,13 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     const metrics = createMetrics(() => countOpenIncidentsBySeverity(db));
     const registry = await createPlaybookRegistry(config.playbooks.dir, logger, metrics, (variable) => readSecret(variable) !== undefined);
     const webhook = createWebhookHandler({
-      db, clock, logger, metrics, webhookToken: config.webhookToken, maxBytes: config.webhookMaxBytes, cards: config.slack !== undefined,
+      db, clock, logger, metrics, webhookToken: config.webhookToken, webhookUnauthenticated: config.webhookUnauthenticated,
+      maxBytes: config.webhookMaxBytes, cards: config.slack !== undefined,
       mayStartPlaybook: registry.matchesAny,
     });
     const checkReady = async () => {
       const pending = await pendingMigrations(db);
-      if (pending > 0) throw new Error(`${pending} migration(s) not applied`);
+      return pending > 0 ? `${pending} migration(s) not applied` : undefined;
     };
 
     const pd = config.pagerduty;

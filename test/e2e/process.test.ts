@@ -86,6 +86,27 @@ describe('firebreak command line', () => {
     }
   });
 
+  test('no token: it listens on loopback by default, and refuses a non-loopback HOST unless told webhooks may be unauthenticated', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'fb-host-'));
+    try {
+      const refused = runCli(['start'], { HOST: '0.0.0.0', FIREBREAK_DATA_DIR: dataDir });
+      assert.equal(await refused.exited, 1);
+      assert.match(refused.stderr(), /^firebreak: Invalid configuration:\n {2}- HOST: is not a loopback address and ALERTMANAGER_WEBHOOK_TOKEN is not set: set the token/);
+      const local = runCli(['start'], { PORT: '0', FIREBREAK_DATA_DIR: dataDir });
+      assert.match(await local.listening, /^http:\/\/127\.0\.0\.1:\d+$/);
+      local.child.kill('SIGTERM');
+      assert.equal(await local.exited, 0);
+      const open = runCli(['start'], { PORT: '0', HOST: '0.0.0.0', ALERTMANAGER_WEBHOOK_UNAUTHENTICATED: 'true', FIREBREAK_DATA_DIR: dataDir });
+      const url = await open.listening;
+      assert.match(open.stdout(), /"msg":"ALERTMANAGER_WEBHOOK_UNAUTHENTICATED is true: anyone who can reach firebreak can send it alerts/);
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      open.child.kill('SIGTERM');
+      assert.equal(await open.exited, 0);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   test('an unreachable database exits 1 with one line saying so', async () => {
     const run = runCli(['start'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', LOG_LEVEL: 'silent' });
     assert.equal(await run.exited, 1);
