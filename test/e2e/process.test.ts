@@ -47,7 +47,7 @@ for (const backend of backends()) {
         if (backend.name === 'pglite') {
           const third = runCli(['start'], env);
           assert.equal(await third.exited, 1);
-          assert.match(third.stderr(), /^firebreak: the embedded database in .+ is in use by another firebreak process \(pid \d+\); stop it, or set DATABASE_URL/);
+          assert.match(third.stderr(), /^firebreak: the embedded database in .+ is in use by another firebreak process \(host .+, pid \d+, since .+\); stop it, or set DATABASE_URL/);
         }
         second.child.kill('SIGINT');
         assert.equal(await second.exited, 0);
@@ -93,7 +93,9 @@ describe('firebreak command line', () => {
       assert.equal(await refused.exited, 1);
       assert.match(refused.stderr(), /^firebreak: Invalid configuration:\n {2}- HOST: is not a loopback address and ALERTMANAGER_WEBHOOK_TOKEN is not set: set the token/);
       const local = runCli(['start'], { PORT: '0', FIREBREAK_DATA_DIR: dataDir });
-      assert.match(await local.listening, /^http:\/\/127\.0\.0\.1:\d+$/);
+      const localUrl = await local.listening;
+      assert.match(localUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal((await fetch(`${localUrl}/healthz`)).status, 200); // started: its SIGTERM handler is in place
       local.child.kill('SIGTERM');
       assert.equal(await local.exited, 0);
       const open = runCli(['start'], { PORT: '0', HOST: '0.0.0.0', ALERTMANAGER_WEBHOOK_UNAUTHENTICATED: 'true', FIREBREAK_DATA_DIR: dataDir });
