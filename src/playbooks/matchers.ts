@@ -83,8 +83,11 @@ export function matches(m: Matcher, labels: Readonly<Record<string, string>>): b
   switch (m.op) {
     case '=': return value === m.value;
     case '!=': return value !== m.value;
-    case '=~': return m.regex!.matches(value);
-    case '!~': return !m.regex!.matches(value);
+    // A search, as Go's MatchString is: the anchors are the pattern's own (so "a)|(b" is "starts with
+    // a or ends with b", as in Alertmanager). It is also RE2's fastest path: a whole-value match was
+    // about twice as slow on long values.
+    case '=~': return m.regex!.test(value);
+    case '!~': return !m.regex!.test(value);
   }
 }
 

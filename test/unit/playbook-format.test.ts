@@ -32,6 +32,10 @@ describe('matchers (Alertmanager syntax, anchored regexes)', () => {
     ['msg=~"a.b"', { msg: 'a\nb' }, false],
     ['msg=~"(?s)a.b"', { msg: 'a\nb' }, true],
     ['msg=~"a.b"', { msg: 'a😀b' }, true], // one code point
+    // Alertmanager wraps the text in ^(?:…)$ and searches: this one is "starts with x or ends with y".
+    ['service=~"x)|(y"', { service: 'xzzz' }, true],
+    ['service=~"x)|(y"', { service: 'zzzy' }, true],
+    ['service=~"x)|(y"', { service: 'zxyz' }, false],
     ['service=~".*-.*-canary"', { service: `${'x-'.repeat(500_000)}canary` }, true],
     ['service=~".*-.*-canary"', { service: 'x-'.repeat(500_000) }, false],
   ];
