@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,30 +9,20 @@ import { fileURLToPath } from 'node:url';
 import { loadPlaybooks } from '../../src/playbooks/loader.js';
 import { renderStepParams } from '../../src/playbooks/render-step.js';
 import type { TemplateContext } from '../../src/playbooks/template.js';
-import { freePort } from '../support/process.js';
+import { NEEDS_PROMETHEUS, startPrometheus } from '../support/prometheus.js';
 import { eventually } from '../support/wait.js';
 
-const PROMETHEUS = '/usr/bin/prometheus';
-const SKIP = existsSync(PROMETHEUS) ? false : `skipped: ${PROMETHEUS} is not installed (apt-get install prometheus; .ci/run does)`;
 // Fits the shipped high-error-rate query: closes its selector and calls, then asks for every service's 5xx rate.
 const BREAK_OUT = 'x"}[5m])) or sum by (code) (rate(http_requests_total{code=~".+';
 
-test('a label that would widen the shipped PromQL query is one string to a real Prometheus', { skip: SKIP, timeout: 90_000 }, async () => {
+test('a label that would widen the shipped PromQL query is one string to a real Prometheus', { skip: NEEDS_PROMETHEUS, timeout: 90_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'fb-promql-'));
   let count = 0;
   const target = createServer((_req, res) => res.end(`# TYPE http_requests_total counter\nhttp_requests_total{service="payments",code="500"} ${(count += 10)}\n`));
   await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
-  const port = await freePort();
-  await writeFile(join(dir, 'prometheus.yml'), `global: { scrape_interval: 1s }
-scrape_configs:
-  - job_name: app
-    static_configs: [{ targets: ['127.0.0.1:${(target.address() as AddressInfo).port}'] }]
-`);
-  const prometheus = spawn(PROMETHEUS, [
-    `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`,
-  ], { stdio: 'ignore' });
+  const prometheus = await startPrometheus(dir, (target.address() as AddressInfo).port, 'app');
   const query = async (q: string) => {
-    const res = await fetch(`http://127.0.0.1:${port}/api/v1/query`, { method: 'POST', body: new URLSearchParams({ query: q }) });
+    const res = await fetch(`${prometheus.url}/api/v1/query`, { method: 'POST', body: new URLSearchParams({ query: q }) });
     return (await res.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
   };
   try {
@@ -62,7 +50,7 @@ scrape_configs:
     assert.equal(escaped.status, 'success');
     assert.deepEqual(escaped.data.result, []);
   } finally {
-    prometheus.kill('SIGTERM');
+    await prometheus.stop();
     target.close();
     await rm(dir, { recursive: true, force: true });
   }
