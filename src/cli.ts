@@ -86,21 +86,19 @@ async function main(argv: string[]): Promise<number> {
     logger.info('SIGHUP: reloading playbooks');
     reload().catch((err: unknown) => logger.error({ err: describeError(err) }, 'could not reload playbooks'));
   });
+  // Also before start: as PID 1 in a container, firebreak would ignore a signal it has no handler
+  // for, so a stop asked for during start-up waits for it, then stops.
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
   const app = await startFirebreak(config, logger);
   reload = () => app.reloadPlaybooks();
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'shutting down');
-      // A second signal while draining means "now".
-      process.once(signal, () => process.exit(1));
-      app.close().then(resolve, (err: unknown) => {
-        logger.error({ err: (err as Error).message }, 'error while shutting down');
-        resolve();
-      });
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  const signal = await signalled;
+  logger.info({ signal }, 'shutting down');
+  // A second signal while draining means "now".
+  process.once(signal, () => process.exit(1));
+  await app.close().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'error while shutting down'));
   return 0;
 }
 
