@@ -10,8 +10,11 @@ RUN npm run build
 
 # Runtime stage: production dependencies and the compiled code only, as the unprivileged `node` user.
 FROM node:20-bookworm-slim
+# HOST=0.0.0.0: reachable from outside the container, so firebreak refuses to start without
+# ALERTMANAGER_WEBHOOK_TOKEN (or ALERTMANAGER_WEBHOOK_UNAUTHENTICATED=true).
 ENV NODE_ENV=production \
     FIREBREAK_DATA_DIR=/data \
+    HOST=0.0.0.0 \
     PORT=3000
 WORKDIR /app
 COPY package.json package-lock.json ./

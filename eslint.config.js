@@ -37,9 +37,10 @@ export default tseslint.config(
       'src/lib/**', 'src/ingest/**', 'src/incidents/lifecycle.ts', 'src/incidents/plan.ts', 'src/incidents/severity.ts',
       'src/access/permissions.ts', 'src/access/principal.ts', 'src/access/refusal.ts',
       'src/slack/blocks/**', 'src/slack/command-parse.ts', 'src/slack/channel-name.ts', 'src/slack/origin.ts',
-      'src/playbooks/matchers.ts', 'src/playbooks/template.ts', 'src/playbooks/schema.ts', 'src/playbooks/action-params.ts',
+      'src/playbooks/matchers.ts', 'src/playbooks/template.ts', 'src/playbooks/template-syntax.ts', 'src/playbooks/escaping.ts', 'src/playbooks/secrets.ts',
+      'src/playbooks/schema.ts', 'src/playbooks/action-params.ts',
       'src/playbooks/validate.ts', 'src/playbooks/select.ts', 'src/playbooks/dry-run.ts', 'src/playbooks/render-step.ts',
-      'src/runner/decide.ts', 'src/runner/approvers.ts',
+      'src/runner/decide.ts', 'src/runner/approvers.ts', 'src/runner/call-action.ts',
     ],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['pg', '@electric-sql/*', 'node:http', 'node:fs', '@slack/*', '@pagerduty/*', '**/db/*'] }],

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createPrometheusMetricsSource } from './actions/prometheus.js';
 import { loadConfig, readProcessEnv, type Config } from './config/config.js';
+import { readSecret } from './config/secrets.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
 import { describeError, ErrorCode, FirebreakError } from './lib/errors.js';
@@ -85,21 +86,19 @@ async function main(argv: string[]): Promise<number> {
     logger.info('SIGHUP: reloading playbooks');
     reload().catch((err: unknown) => logger.error({ err: describeError(err) }, 'could not reload playbooks'));
   });
+  // Also before start: as PID 1 in a container, firebreak would ignore a signal it has no handler
+  // for, so a stop asked for during start-up waits for it, then stops.
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
   const app = await startFirebreak(config, logger);
   reload = () => app.reloadPlaybooks();
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'shutting down');
-      // A second signal while draining means "now".
-      process.once(signal, () => process.exit(1));
-      app.close().then(resolve, (err: unknown) => {
-        logger.error({ err: (err as Error).message }, 'error while shutting down');
-        resolve();
-      });
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
+  const signal = await signalled;
+  logger.info({ signal }, 'shutting down');
+  // A second signal while draining means "now".
+  process.once(signal, () => process.exit(1));
+  await app.close().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'error while shutting down'));
   return 0;
 }
 
@@ -113,7 +112,7 @@ async function playbooksCommand(args: string[]): Promise<CommandResult> {
     else positional.push(rest[i]!);
   }
   const dir = positional[0] ?? (readProcessEnv().PLAYBOOKS_DIR || './playbooks');
-  if (sub === 'check' && positional.length <= 1 && !alertFile) return checkCommand(dir);
+  if (sub === 'check' && positional.length <= 1 && !alertFile) return checkCommand(dir, (variable) => readSecret(variable) !== undefined);
   if (sub === 'test' && alertFile && positional.length <= 1) return testCommand(dir, alertFile);
   if (sub === 'schema' && !rest.length) return schemaCommand();
   return { out: '', err: `firebreak: usage: playbooks check [dir] | playbooks test --alert <file> [dir] | playbooks schema\n`, code: 2 };

@@ -6,6 +6,7 @@ import { createActions } from './actions/index.js';
 import { createPrometheusMetricsSource } from './actions/prometheus.js';
 import type { PageFn } from './actions/pagerduty-trigger.js';
 import type { Config } from './config/config.js';
+import { readSecret } from './config/secrets.js';
 import type { Db } from './db/db.js';
 import { migrate, pendingMigrations } from './db/migrate.js';
 import { describeDatabase, openDatabase } from './db/open.js';
@@ -79,20 +80,23 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');
 
-    if (config.webhookToken === undefined) {
+    if (config.webhookUnauthenticated) {
+      logger.warn('ALERTMANAGER_WEBHOOK_UNAUTHENTICATED is true: anyone who can reach firebreak can send it alerts; set ALERTMANAGER_WEBHOOK_TOKEN');
+    } else if (config.webhookToken === undefined) {
       logger.warn('ALERTMANAGER_WEBHOOK_TOKEN is not set: only webhooks from this host (loopback) are accepted');
     } else if (config.webhookToken.length < 16) {
       logger.warn('ALERTMANAGER_WEBHOOK_TOKEN is shorter than 16 characters: use a long random token');
     }
     const metrics = createMetrics(() => countOpenIncidentsBySeverity(db));
-    const registry = await createPlaybookRegistry(config.playbooks.dir, logger, metrics);
+    const registry = await createPlaybookRegistry(config.playbooks.dir, logger, metrics, (variable) => readSecret(variable) !== undefined);
     const webhook = createWebhookHandler({
-      db, clock, logger, metrics, webhookToken: config.webhookToken, maxBytes: config.webhookMaxBytes, cards: config.slack !== undefined,
+      db, clock, logger, metrics, webhookToken: config.webhookToken, webhookUnauthenticated: config.webhookUnauthenticated,
+      maxBytes: config.webhookMaxBytes, cards: config.slack !== undefined,
       mayStartPlaybook: registry.matchesAny,
     });
     const checkReady = async () => {
       const pending = await pendingMigrations(db);
-      if (pending > 0) throw new Error(`${pending} migration(s) not applied`);
+      return pending > 0 ? `${pending} migration(s) not applied` : undefined;
     };
 
     const pd = config.pagerduty;
@@ -116,7 +120,8 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     const nothing: JobHandler = async () => {};
     let handlers: Record<string, JobHandler> = {
       ...createRunnerJobs({
-        db, clock, logger, metrics, registry, actions, evidenceMaxBytes: p.evidenceMaxBytes, directory, approverReadDelaysMs: deps.approverReadDelaysMs,
+        db, clock, logger, metrics, registry, actions, evidenceMaxBytes: p.evidenceMaxBytes, directory, secrets: readSecret,
+        approverReadDelaysMs: deps.approverReadDelaysMs,
       }),
       // With PagerDuty off there is nothing to sync: the jobs complete at once rather than pile up.
       ...(pd && pager && pagerServices ? createPagerJobs({ db, clock, logger, pager, config: pd }) : { [JOB_PAGER_SYNC]: nothing }),

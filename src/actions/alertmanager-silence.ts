@@ -3,6 +3,10 @@ import { parseMatcher } from '../playbooks/matchers.js';
 import type { Clock } from '../lib/clock.js';
 import { parseDuration } from '../lib/duration.js';
 import { ActionFailure, type Action } from '../runner/action.js';
+import { readCapped } from './read-capped.js';
+
+// Alertmanager answers a silence with its id; more than this is not Alertmanager.
+const ANSWER_MAX_BYTES = 64 * 1024;
 
 export interface SilenceActionDeps {
   fetch: typeof fetch;
@@ -12,23 +16,22 @@ export interface SilenceActionDeps {
 }
 
 /**
- * `alertmanager.silence`: containment of the noise. Silences the incident's alerts (the labels they
- * all share, unless matchers are given) for `duration`, through Alertmanager's v2 API.
+ * `alertmanager.silence`: containment of the noise. Silences what the step's matchers match for
+ * `duration`, through Alertmanager's v2 API. The matchers are always written out when the step is
+ * rendered (by default, the labels the incident's alerts share), so what was approved is what is silenced.
  */
 export function createSilenceAction(deps: SilenceActionDeps): Action {
   return {
     async run(raw, ctx) {
       const p = raw as ActionParams['alertmanager.silence'];
       if (!deps.baseUrl) throw new ActionFailure('alertmanager.silence: ALERTMANAGER_URL is not set', { retryable: false });
-      const matchers = p.matchers
-        ? p.matchers.map((text) => {
-          const m = parseMatcher(text);
-          return { name: m.name, value: m.value, isRegex: m.op.endsWith('~'), isEqual: !m.op.startsWith('!') };
-        })
-        : Object.entries(ctx.commonLabels).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true }));
-      if (matchers.length === 0) {
-        throw new ActionFailure('alertmanager.silence: the incident\'s alerts share no labels; give matchers', { retryable: false });
+      if (!p.matchers?.length) {
+        throw new ActionFailure('alertmanager.silence: the step has no matchers (it was rendered by an earlier firebreak): run the playbook again', { retryable: false });
       }
+      const matchers = p.matchers.map((text) => {
+        const m = parseMatcher(text);
+        return { name: m.name, value: m.value, isRegex: m.op.endsWith('~'), isEqual: !m.op.startsWith('!') };
+      });
       const startsAt = deps.clock.now();
       const endsAt = new Date(startsAt.getTime() + parseDuration(p.duration));
       const body = {
@@ -42,7 +45,7 @@ export function createSilenceAction(deps: SilenceActionDeps): Action {
       } catch (err) {
         throw new ActionFailure(`alertmanager.silence: ${url.origin} cannot be reached: ${(err as Error).message}`, { retryable: true, cause: err });
       }
-      const text = await res.text();
+      const { text } = await readCapped(res.body, ANSWER_MAX_BYTES);
       if (res.status !== 200) {
         throw new ActionFailure(`alertmanager.silence: Alertmanager answered ${res.status}: ${text.slice(0, 200)}`, { retryable: res.status >= 500 });
       }

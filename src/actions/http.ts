@@ -25,8 +25,13 @@ export function createHttpAction(deps: HttpActionDeps): Action {
   return {
     async run(raw, ctx) {
       const p = raw as ActionParams['http'];
+      // Templates' values arrive percent-encoded (escaping.ts); these guard URLs from anywhere else.
+      // The URL parser drops tabs and line breaks, which would hide a dot segment from the check below.
+      if (/[\x00-\x20\x7f]/.test(p.url)) {
+        throw new ActionFailure('http: the URL holds a space or a control character; nothing was sent', { retryable: false });
+      }
       const url = new URL(p.url);
-      // A label value like "../admin" must not walk the path elsewhere on an allowed host.
+      // A value like "../admin" must not walk the path elsewhere on an allowed host.
       if (/(^|[/\\])(\.|%2e){1,2}([/\\?#]|$)/i.test(p.url.replace(/^[a-z]+:\/\/[^/]*/i, ''))) {
         throw new ActionFailure(`http: the URL path has a . or .. segment (from a template value?); nothing was sent`, { retryable: false });
       }

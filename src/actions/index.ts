@@ -31,8 +31,8 @@ export function createActions(deps: ActionDeps): Record<ActionName, Action> {
   return {
     http: createHttpAction({ fetch: deps.fetch, allowedHosts: deps.httpAllowedHosts, maxBytes: deps.captureBytes }),
     exec: createExecAction({ allowlist: deps.execAllowlist, path: deps.execPath, maxBytes: deps.captureBytes }),
-    'prometheus.query': createPrometheusQueryAction({ fetch: deps.fetch, baseUrl: deps.prometheusUrl, clock: deps.clock }),
-    'prometheus.query_range': createPrometheusRangeAction({ fetch: deps.fetch, baseUrl: deps.prometheusUrl, clock: deps.clock }),
+    'prometheus.query': createPrometheusQueryAction({ fetch: deps.fetch, baseUrl: deps.prometheusUrl, clock: deps.clock, maxBytes: deps.captureBytes }),
+    'prometheus.query_range': createPrometheusRangeAction({ fetch: deps.fetch, baseUrl: deps.prometheusUrl, clock: deps.clock, maxBytes: deps.captureBytes }),
     'alertmanager.silence': createSilenceAction({ fetch: deps.fetch, baseUrl: deps.alertmanagerUrl, clock: deps.clock }),
     'slack.message': createSlackMessageAction({ chat: deps.chat }),
     'pagerduty.trigger': createPagerDutyTriggerAction({ page: deps.page }),

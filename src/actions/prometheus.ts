@@ -3,13 +3,19 @@ import type { Clock } from '../lib/clock.js';
 import { parseDuration } from '../lib/duration.js';
 import type { MetricsSource } from '../postmortem/metrics.js';
 import { ActionFailure, type Action } from '../runner/action.js';
+import { readCapped } from './read-capped.js';
 
 export interface PrometheusActionDeps {
   fetch: typeof fetch;
   /** PROMETHEUS_URL; undefined: the actions refuse with a clear message. */
   baseUrl: string | undefined;
   clock: Clock;
+  /** The largest answer read: a bigger one fails the step, cut, rather than fill the memory. */
+  maxBytes: number;
 }
+
+// A postmortem's charts read the incident's window: far more points than a chart can show fit here.
+const METRICS_MAX_BYTES = 16 * 1024 * 1024;
 
 // Points per series in a range query when no step is given: enough for a chart, small as evidence.
 const RANGE_POINTS = 120;
@@ -26,7 +32,13 @@ async function query(deps: PrometheusActionDeps, path: string, params: Record<st
   } catch (err) {
     throw new ActionFailure(`prometheus: ${url.origin} cannot be reached: ${(err as Error).message}`, { retryable: true, cause: err });
   }
-  const text = await res.text();
+  const answer = await readCapped(res.body, deps.maxBytes);
+  const text = answer.text;
+  if (answer.truncated) {
+    throw new ActionFailure(`prometheus: the answer is larger than ${deps.maxBytes} bytes (${answer.bytes}): narrow the query`, {
+      retryable: false, evidence: { mediaType: 'text/plain; charset=utf-8', body: text },
+    });
+  }
   let body: { status?: string; data?: { resultType: string; result: unknown[] }; error?: string; errorType?: string };
   try {
     body = JSON.parse(text) as typeof body;
@@ -46,7 +58,8 @@ async function query(deps: PrometheusActionDeps, path: string, params: Record<st
  * The postmortem's MetricsSource over the same HTTP API: a range query, its matrix as numbers
  * (Prometheus sends values as strings; NaN and ±Inf stay non-finite and break the chart's line).
  */
-export function createPrometheusMetricsSource(deps: PrometheusActionDeps & { timeoutMs?: number }): MetricsSource {
+export function createPrometheusMetricsSource(options: Omit<PrometheusActionDeps, 'maxBytes'> & { timeoutMs?: number; maxBytes?: number }): MetricsSource {
+  const deps = { ...options, maxBytes: options.maxBytes ?? METRICS_MAX_BYTES };
   return {
     async queryRange(q, startMs, endMs, stepSeconds) {
       const { data } = await query(deps, 'api/v1/query_range', {

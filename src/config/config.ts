@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { accessPolicy, EVERYONE, type AccessPolicy } from '../access/permissions.js';
 import { DEFAULT_PAGER_SERVICE } from '../incidents/paging.js';
 import { ErrorCode, FirebreakError } from '../lib/errors.js';
+import { isLoopbackHost } from '../lib/loopback.js';
 
 /** Where the data lives: a Postgres server, or the embedded PGlite directory. */
 export type DatabaseConfig = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
@@ -9,10 +10,13 @@ export type DatabaseConfig = { kind: 'postgres'; url: string } | { kind: 'pglite
 /** Validated, frozen configuration: the only thing the rest of firebreak knows of the environment. */
 export interface Config {
   readonly port: number;
+  /** The listening address: a loopback one unless a webhook token is set (or unauthenticated webhooks are wanted). */
   readonly host: string;
   readonly database: DatabaseConfig;
   /** Bearer token Alertmanager must send; undefined → only loopback clients are accepted. */
   readonly webhookToken: string | undefined;
+  /** No token, and webhooks from anywhere accepted all the same: said explicitly (ALERTMANAGER_WEBHOOK_UNAUTHENTICATED). */
+  readonly webhookUnauthenticated: boolean;
   readonly webhookMaxBytes: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   /** Undefined when Slack is off (no bot token). */
@@ -119,6 +123,7 @@ const envSchema = z.object({
   ALERTMANAGER_WEBHOOK_TOKEN: optional(
     z.string().regex(/^[\x21-\x7e]+$/, { error: 'must be printable ASCII without spaces (it travels in an HTTP header)' }),
   ),
+  ALERTMANAGER_WEBHOOK_UNAUTHENTICATED: optional(boolean()),
   // 1 KiB floor: below that not even one alert fits. 1 GiB ceiling: the body is held in memory.
   WEBHOOK_MAX_BYTES: optional(integer(1024, 1024 * 1024 * 1024)),
   LOG_LEVEL: optional(
@@ -161,6 +166,16 @@ const envSchema = z.object({
   PAGERDUTY_MIN_SEVERITY: optional(z.enum(['sev1', 'sev2', 'sev3', 'sev4'], { error: 'must be sev1, sev2, sev3 or sev4' })),
   PAGERDUTY_WEBHOOK_SECRET: optional(list(/^[\x21-\x2b\x2d-\x7e]{8,}$/, 'webhook signing secrets (8+ printable characters), separated by commas')),
 }).superRefine((e, ctx) => {
+  // Alertmanager's API is unauthenticated by default: whoever reaches firebreak without a token can open incidents.
+  if (!e.ALERTMANAGER_WEBHOOK_TOKEN && e.HOST && !isLoopbackHost(e.HOST) && !e.ALERTMANAGER_WEBHOOK_UNAUTHENTICATED) {
+    ctx.addIssue({
+      code: 'custom', path: ['HOST'],
+      message: 'is not a loopback address and ALERTMANAGER_WEBHOOK_TOKEN is not set: set the token (or ALERTMANAGER_WEBHOOK_UNAUTHENTICATED=true to accept webhooks from anyone who can reach firebreak)',
+    });
+  }
+  if (e.ALERTMANAGER_WEBHOOK_TOKEN && e.ALERTMANAGER_WEBHOOK_UNAUTHENTICATED) {
+    ctx.addIssue({ code: 'custom', path: ['ALERTMANAGER_WEBHOOK_UNAUTHENTICATED'], message: 'is true but ALERTMANAGER_WEBHOOK_TOKEN is set: unset one of them' });
+  }
   if (e.PAGERDUTY_SERVICES?.some((s) => s.startsWith(`${DEFAULT_PAGER_SERVICE}=`))) {
     ctx.addIssue({ code: 'custom', path: ['PAGERDUTY_SERVICES'], message: `must not name "${DEFAULT_PAGER_SERVICE}": set PAGERDUTY_ROUTING_KEY for it` });
   }
@@ -210,13 +225,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const e = parsed.data;
   return Object.freeze({
     port: e.PORT ?? 3000,
-    host: e.HOST ?? '0.0.0.0',
+    // Without a token, only this host may send webhooks: by default, only this host can connect.
+    host: e.HOST ?? (e.ALERTMANAGER_WEBHOOK_TOKEN || e.ALERTMANAGER_WEBHOOK_UNAUTHENTICATED ? '0.0.0.0' : '127.0.0.1'),
     database: Object.freeze(
       e.DATABASE_URL
         ? { kind: 'postgres' as const, url: e.DATABASE_URL }
         : { kind: 'pglite' as const, dataDir: e.FIREBREAK_DATA_DIR ?? './data' },
     ),
     webhookToken: e.ALERTMANAGER_WEBHOOK_TOKEN,
+    webhookUnauthenticated: e.ALERTMANAGER_WEBHOOK_UNAUTHENTICATED ?? false,
     webhookMaxBytes: e.WEBHOOK_MAX_BYTES ?? 16 * 1024 * 1024,
     logLevel: e.LOG_LEVEL ?? 'info',
     slack: e.SLACK_BOT_TOKEN

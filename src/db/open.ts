@@ -7,7 +7,7 @@ import { openPgliteDb } from './pglite.js';
 /** Opens the configured database: Postgres with DATABASE_URL, embedded PGlite otherwise. */
 export async function openDatabase(config: DatabaseConfig, logger: Logger): Promise<Db> {
   if (config.kind === 'postgres') return createPgDb({ url: config.url, logger });
-  return openPgliteDb(config.dataDir);
+  return openPgliteDb(config.dataDir, (why) => logger.error(why));
 }
 
 /** What to log about the database: never the URL, which may hold a password. */

@@ -1,7 +1,8 @@
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PGlite, types } from '@electric-sql/pglite';
 import { ErrorCode, FirebreakError } from '../lib/errors.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { ADVISORY_LOCK_SQL, advisoryLockParams, type Db, type Queryable, type QueryResult } from './db.js';
 import { wrapDatabaseError } from './errors.js';
 
@@ -11,9 +12,17 @@ const parsers = {
   [types.BYTEA]: (value: string) => Buffer.from(value.startsWith('\\x') ? value.slice(2) : value, 'hex'),
 };
 
-/** Wraps an open PGlite instance (in memory or on disk) as a Db. `onClose` runs after it closes. */
-export function wrapPglite(instance: PGlite, onClose: () => Promise<void> = async () => {}): Db {
+/**
+ * Wraps an open PGlite instance (in memory or on disk) as a Db. `onClose` runs after it closes;
+ * once `lostLock` says why, every statement is refused: another process may be writing the files.
+ */
+export function wrapPglite(instance: PGlite, onClose: () => Promise<void> = async () => {}, lostLock: () => string | undefined = () => undefined): Db {
+  const refuseWhenLost = () => {
+    const why = lostLock();
+    if (why) throw new FirebreakError(ErrorCode.DatabaseUnavailable, why);
+  };
   const run = async <R extends object>(q: Pick<PGlite, 'query'>, text: string, params?: readonly unknown[]) => {
+    refuseWhenLost();
     try {
       const res = await q.query<R>(text, params as unknown[] | undefined, { parsers });
       // A SELECT reports affectedRows 0; pg reports the rows it returned, as this does.
@@ -23,6 +32,7 @@ export function wrapPglite(instance: PGlite, onClose: () => Promise<void> = asyn
     }
   };
   const exec = async (q: Pick<PGlite, 'exec'>, sql: string) => {
+    refuseWhenLost();
     try {
       await q.exec(sql);
     } catch (err) {
@@ -57,16 +67,26 @@ export function wrapPglite(instance: PGlite, onClose: () => Promise<void> = asyn
   };
 }
 
-/** Opens (creating on first use) the embedded database in `dataDir`. One process per directory. */
-export async function openPgliteDb(dataDir: string): Promise<Db> {
+/**
+ * Opens (creating on first use) the embedded database in `dataDir`. One process per directory
+ * (data-dir-lock.ts); `onLockLost` hears of another process taking it over.
+ */
+export async function openPgliteDb(dataDir: string, onLockLost: (why: string) => void = () => {}): Promise<Db> {
   const dir = resolve(dataDir);
   await mkdir(dir, { recursive: true });
-  const releaseLock = await lockDataDir(dir);
+  let lost: string | undefined;
+  const lock = await lockDataDir(dir, {
+    onLost: (holder) => {
+      lost = `another process took the embedded database in ${dir} over${holder ? ` (host ${holder.host}, pid ${holder.pid})` : ''}: ` +
+        'this one no longer uses it; restart it once that one is stopped';
+      onLockLost(lost);
+    },
+  });
   try {
     const instance = await PGlite.create({ dataDir: join(dir, 'pglite') });
-    return wrapPglite(instance, releaseLock);
+    return wrapPglite(instance, () => lock.release(), () => lost);
   } catch (err) {
-    await releaseLock();
+    await lock.release();
     throw err;
   }
 }
@@ -74,41 +94,4 @@ export async function openPgliteDb(dataDir: string): Promise<Db> {
 /** An in-memory embedded database (tests, `playbooks test`). */
 export async function createMemoryPglite(): Promise<PGlite> {
   return PGlite.create();
-}
-
-/**
- * PGlite is one process's database: a second process opening the same directory would corrupt it.
- * A pid file refuses that with a clear message; a file left by a dead process is taken over.
- */
-async function lockDataDir(dir: string): Promise<() => Promise<void>> {
-  const lockPath = join(dir, 'firebreak.pid');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(lockPath, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return () => rm(lockPath, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
-      if (pid && pid !== process.pid && isAlive(pid)) {
-        throw new FirebreakError(
-          ErrorCode.DatabaseUnavailable,
-          `the embedded database in ${dir} is in use by another firebreak process (pid ${pid}); ` +
-            'stop it, or set DATABASE_URL to share a Postgres server between processes',
-        );
-      }
-      await rm(lockPath, { force: true });
-    }
-  }
-  throw new FirebreakError(ErrorCode.DatabaseUnavailable, `could not lock ${lockPath}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { sendJson } from './respond.js';
@@ -16,8 +17,11 @@ export interface HttpDeps {
   slackEvents?: Handler;
   /** PagerDuty's v3 webhooks; undefined when PAGERDUTY_WEBHOOK_SECRET is unset. */
   pagerDutyWebhook?: Handler;
-  /** Resolves when the database is reachable and migrated; throws with the reason otherwise. */
-  checkReady: () => Promise<void>;
+  /**
+   * Resolves with nothing when the database is reachable and migrated, or with a reason firebreak
+   * words itself (migrations pending); throws when the database cannot answer.
+   */
+  checkReady: () => Promise<string | undefined>;
 }
 
 /** The running server, and its graceful stop. */
@@ -39,12 +43,16 @@ export async function startHttpServer(deps: HttpDeps, port: number, host: string
     'GET /healthz': async (_req, res) => sendJson(res, 200, { status: 'ok' }),
     'GET /readyz': async (_req, res) => {
       if (stopping) return sendJson(res, 503, { status: 'stopping' });
+      let reason: string | undefined;
       try {
-        await deps.checkReady();
-        sendJson(res, 200, { status: 'ready' });
+        reason = await deps.checkReady();
       } catch (err) {
-        sendJson(res, 503, { status: 'not ready', reason: (err as Error).message });
+        // The database's own words (host names, user names, versions) are for the log, not for whoever asks.
+        deps.logger.warn({ err: describeError(err) }, 'not ready: the database cannot answer');
+        reason = 'database unavailable';
       }
+      if (reason) sendJson(res, 503, { status: 'not ready', reason });
+      else sendJson(res, 200, { status: 'ready' });
     },
     'GET /metrics': async (_req, res) => {
       const text = await deps.metrics.registry.metrics();

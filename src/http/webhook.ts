@@ -20,6 +20,8 @@ export interface WebhookDeps extends IntakeOptions {
   logger: Logger;
   metrics: Metrics;
   webhookToken: string | undefined;
+  /** No token, and clients from anywhere accepted all the same (said explicitly). */
+  webhookUnauthenticated: boolean;
   maxBytes: number;
 }
 
@@ -44,7 +46,7 @@ export function createWebhookHandler(deps: WebhookDeps) {
   };
 
   const accept = async (req: IncomingMessage): Promise<{ status: number; body: unknown; log: Record<string, unknown> }> => {
-    checkWebhookAuth(req, deps.webhookToken);
+    checkWebhookAuth(req, deps.webhookToken, deps.webhookUnauthenticated);
     const body = await readBody(req, deps.maxBytes);
     const contentType = req.headers['content-type'];
     if (contentType && !/^application\/(.+\+)?json\s*(;|$)/i.test(contentType)) {

@@ -53,16 +53,20 @@ const INTAKE_ATTEMPTS = 3;
  * the transaction runs again, reading the alert as stored.
  */
 export async function ingestNotification(db: Db, n: Notification, at: Date, options: IntakeOptions): Promise<IntakeResult> {
+  // Matching reads only the alerts' labels: done here, before the transaction takes the group lock,
+  // so that a long label value delays this webhook alone, not the group's other deliveries.
+  const mayStart = options.mayStartPlaybook;
+  const startable = n.alerts.map((a) => a.status === 'firing' && (!mayStart || mayStart(a.labels)));
   for (let attempt = 1; ; attempt++) {
     try {
-      return await ingestOnce(db, n, at, options);
+      return await ingestOnce(db, n, at, options, startable);
     } catch (err) {
       if (attempt >= INTAKE_ATTEMPTS || !isUniqueViolation(err)) throw err;
     }
   }
 }
 
-function ingestOnce(db: Db, n: Notification, at: Date, options: IntakeOptions): Promise<IntakeResult> {
+function ingestOnce(db: Db, n: Notification, at: Date, options: IntakeOptions, startable: readonly boolean[]): Promise<IntakeResult> {
   return db.transaction(async (tx) => {
     const { open, latest: previous, lookups } = await readGroupState(tx, n.groupKey, n.alerts, at);
     let target = open;
@@ -96,9 +100,8 @@ function ingestOnce(db: Db, n: Notification, at: Date, options: IntakeOptions): 
     // incident's card is first posted by its incident.opened job.
     const cardIncidents = options.cards ? [...new Set(events.map((e) => e.incidentId))].filter((id) => id !== opened?.id) : [];
     // Alerts that fired may match playbooks (a re-sent alert fires nothing, so it starts nothing).
-    const mayStart = options.mayStartPlaybook ?? (() => true);
     const fired = new Set(plan.steps
-      .filter((s) => (s.outcome === 'fired' || s.outcome === 'refired') && mayStart(n.alerts[s.index]!.labels))
+      .filter((s) => (s.outcome === 'fired' || s.outcome === 'refired') && startable[s.index])
       .map(incidentOf));
     const jobs = [...(opened ? openingJobs(opened.id) : []), ...cardIncidents.map(cardJob), ...[...fired].map(matchJob)];
     await writeIntake(tx, n.alerts, plan.steps, incidentOf, events, at, jobs);

@@ -1,4 +1,5 @@
 import type { AlertNotice } from '../ingest/notification.js';
+import { cut } from '../lib/mrkdwn.js';
 
 /** An alert row already stored, as the planner needs to see it. */
 export interface KnownAlert {
@@ -99,7 +100,9 @@ export function planIntake(alerts: readonly AlertNotice[], lookups: readonly Ale
   return { steps, needsTarget: steps.some((s) => s.incident === TARGET) };
 }
 
-const alertName = (notice: AlertNotice) => notice.labels.alertname ?? notice.fingerprint;
+// Label values are the sender's and of any length: a summary names them cut (the alerts table has them whole).
+const LABEL_SHOWN = 100;
+const alertName = (notice: AlertNotice) => cut(notice.labels.alertname ?? notice.fingerprint, LABEL_SHOWN);
 
 /** `HighErrorRate (pod=checkout-7d9f-abc)`: the alertname and the labels that tell it apart. */
 export function describeAlert(notice: AlertNotice, groupLabels: Record<string, string>): string {
@@ -107,7 +110,7 @@ export function describeAlert(notice: AlertNotice, groupLabels: Record<string, s
   const distinct = Object.entries(notice.labels)
     .filter(([k]) => k !== 'alertname' && k !== 'severity' && !(k in groupLabels))
     .slice(0, 3)
-    .map(([k, v]) => `${k}=${v}`);
+    .map(([k, v]) => `${cut(k, LABEL_SHOWN)}=${cut(v, LABEL_SHOWN)}`);
   return distinct.length ? `${name} (${distinct.join(', ')})` : name;
 }
 
@@ -137,7 +140,7 @@ export function incidentTitle(groupLabels: Record<string, string>, commonLabels:
     .map(([, v]) => v)
     .filter(Boolean);
   const title = where.length ? `${name} on ${where.join(', ')}` : name;
-  return title.length > 200 ? `${title.slice(0, 199)}…` : title;
+  return cut(title, 200);
 }
 
 /** Alerts an alert event names: the fingerprints of those that share a startsAt (and supersession). */

@@ -1,4 +1,5 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { redactFields, redactSecrets } from './redact.js';
 
 export type { Logger };
 
@@ -13,6 +14,14 @@ export const REDACTED_PATHS = [
   '*.headers.authorization',
   'headers.cookie',
   '*.headers.cookie',
+  'headers["set-cookie"]',
+  '*.headers["set-cookie"]',
+  'headers["proxy-authorization"]',
+  '*.headers["proxy-authorization"]',
+  'headers["x-api-key"]',
+  '*.headers["x-api-key"]',
+  'headers["api-key"]',
+  '*.headers["api-key"]',
   'token',
   '*.token',
   'password',
@@ -28,7 +37,10 @@ export const REDACTED_PATHS = [
   'config.*Key',
 ];
 
-/** Structured JSON logger with secrets redacted. `destination` exists for tests. */
+/**
+ * Structured JSON logger with secrets redacted: by path (above), and by shape (redact.ts: tokens,
+ * keys, JWTs…) in every string of a line, the message included. `destination` exists for tests.
+ */
 export function createLogger(level: LevelWithSilent, destination?: NodeJS.WritableStream): Logger {
   return pino(
     {
@@ -36,7 +48,12 @@ export function createLogger(level: LevelWithSilent, destination?: NodeJS.Writab
       base: { service: 'firebreak' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: { level: (label) => ({ level: label }), log: (fields) => redactFields(fields) },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((a: unknown) => (typeof a === 'string' ? redactSecrets(a).text : a)) as Parameters<typeof method>);
+        },
+      },
     },
     destination ?? process.stdout,
   );

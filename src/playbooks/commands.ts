@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { loadPlaybooks } from './loader.js';
 import { alertsFromJson, dryRun } from './dry-run.js';
 import { playbookJsonSchema } from './schema.js';
+import { displayParams, unsetSecrets } from './secrets.js';
 import { formatProblem } from './validate.js';
 
 /** What a CLI command prints and its exit code. */
@@ -11,13 +12,18 @@ export interface CommandResult {
   code: number;
 }
 
-/** `firebreak playbooks check [dir]`: every problem in every file; non-zero exit when there is any. */
-export async function checkCommand(dir: string): Promise<CommandResult> {
+/**
+ * `firebreak playbooks check [dir]`: every problem in every file; non-zero exit when there is any.
+ * Secrets whose variable is not set here are named too, as warnings: where the check runs (CI) may
+ * rightly not have them.
+ */
+export async function checkCommand(dir: string, isSecretSet: (variable: string) => boolean): Promise<CommandResult> {
   const { playbooks, problems } = await loadPlaybooks(dir);
   const ok = playbooks.map((p) => `ok   ${p.file} (${p.definition.name}: ${p.definition.steps.length} steps)`);
   return {
     out: ok.length ? `${ok.join('\n')}\n` : '',
-    err: problems.map((p) => `FAIL ${formatProblem(p)}\n`).join(''),
+    err: problems.map((p) => `FAIL ${formatProblem(p)}\n`).join('') +
+      unsetSecrets(playbooks, isSecretSet).map((line) => `WARN ${line}\n`).join(''),
     code: problems.length ? 1 : 0,
   };
 }
@@ -54,7 +60,7 @@ export async function testCommand(dir: string, alertFile: string): Promise<Comma
         if (s.error) {
           failed = true;
           lines.push(`       ERROR: ${s.error}`);
-        } else lines.push(`       with: ${JSON.stringify(s.params)}`);
+        } else lines.push(`       with: ${JSON.stringify(displayParams(s.action, s.params))}`);
       }
     }
   }

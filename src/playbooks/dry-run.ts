@@ -46,7 +46,7 @@ export function dryRun(playbooks: readonly Playbook[], alerts: readonly Playbook
         playbook: playbook.definition.name,
         steps: playbook.definition.steps.map((step): DryStep => {
           const gate = step.approval && `approval by ${step.approval.approvers.join(', ')} within ${step.approval.timeout}`;
-          const r = renderStepParams(step, ctx, withoutStepOutputs(step.with));
+          const r = renderStepParams(step, ctx, { withValue: withoutStepOutputs(step.with), commonLabels: alert.labels });
           if (r.ok) return { id: step.id, action: step.action, gate, params: r.params, error: undefined };
           // A value that needs an earlier step's output can only be checked when that step has run.
           const pending = JSON.stringify(r.params ?? '').includes('‹steps.');

@@ -1,6 +1,7 @@
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { loadPlaybooks } from './loader.js';
+import { unsetSecrets } from './secrets.js';
 import { matchesAll } from './matchers.js';
 import { formatProblem, type Playbook, type Problem } from './validate.js';
 
@@ -15,7 +16,9 @@ export interface PlaybookRegistry {
   reload(): Promise<void>;
 }
 
-export async function createPlaybookRegistry(dir: string, logger: Logger, metrics: Metrics): Promise<PlaybookRegistry> {
+export async function createPlaybookRegistry(
+  dir: string, logger: Logger, metrics: Metrics, isSecretSet: (variable: string) => boolean,
+): Promise<PlaybookRegistry> {
   let playbooks: readonly Playbook[] = [];
   let problems: readonly Problem[] = [];
   const registry: PlaybookRegistry = {
@@ -30,6 +33,7 @@ export async function createPlaybookRegistry(dir: string, logger: Logger, metric
       metrics.playbooksLoaded.set(playbooks.length);
       metrics.playbookProblems.set(problems.length);
       for (const p of problems) logger.error({ file: p.file, path: p.path, line: p.line }, `playbook refused: ${formatProblem(p)}`);
+      for (const line of unsetSecrets(playbooks, isSecretSet)) logger.warn(`playbook secret missing: ${line}`);
       logger.info({ dir, playbooks: playbooks.map((p) => p.definition.name), problems: problems.length }, 'playbooks loaded');
     },
   };

@@ -1,8 +1,11 @@
 /**
  * Templates in step parameters: `{{ alert.labels.service }}`, `{{ incident.number }}`,
- * `{{ steps.<id>.output.<path> }}`. Substitution only: a template names a value and nothing in it is
- * run. An unknown variable is an error, never an empty string.
+ * `{{ steps.<id>.output.<path> }}`, `{{ secret.NAME }}`. Substitution only: a template names a value
+ * and nothing in it is run. An unknown variable is an error, never an empty string. Each value is
+ * escaped for where its template sits (escaping.ts): the playbook's author does not choose.
  */
+import { planTemplate, type EscapeContext } from './escaping.js';
+import { parseTemplate, secretVariable, TemplateError, type ParamPath } from './template-syntax.js';
 
 /** What templates can read. Alert values are untrusted and stay data. */
 export interface TemplateContext {
@@ -12,28 +15,7 @@ export interface TemplateContext {
   steps: Record<string, { output: unknown; status: string }>;
 }
 
-const TAG = /\{\{(.*?)\}\}/gs;
-const PATH = /^[A-Za-z_][\w-]*(?:\.[\w-]+)*$/;
 const INCIDENT_FIELDS = ['id', 'number', 'ref', 'severity', 'title', 'status'];
-
-/** A template that cannot be rendered: names the variable and why. */
-export class TemplateError extends Error {
-  override name = 'TemplateError';
-}
-
-/** The variable paths a string uses, in order; throws TemplateError for a tag that is not a path. */
-export function variablesIn(text: string): string[] {
-  const out: string[] = [];
-  for (const m of text.matchAll(TAG)) {
-    const expr = m[1]!.trim();
-    if (!PATH.test(expr)) {
-      throw new TemplateError(`{{${m[1]}}} is not a variable: templates only substitute values like {{ alert.labels.service }}`);
-    }
-    out.push(expr);
-  }
-  if (/\{\{|\}\}/.test(text.replace(TAG, ''))) throw new TemplateError(`unbalanced {{ or }} in "${text.slice(0, 80)}"`);
-  return out;
-}
 
 /**
  * Why a variable can never have a value, judged without an alert (for `playbooks check`), or
@@ -53,8 +35,11 @@ export function staticProblem(path: string, earlierSteps: ReadonlySet<string>): 
       if (b !== 'output' && b !== 'status') return `unknown variable ${path}: use steps.${a}.output or steps.${a}.status`;
       if (b === 'status' && rest.length) return `unknown variable ${path}: steps.${a}.status has no fields`;
       return undefined;
+    case 'secret':
+      if (secretVariable(path)) return undefined;
+      return `unknown variable ${path}: use secret.NAME (capitals, digits and _), read from FIREBREAK_SECRET_NAME`;
     default:
-      return `unknown variable ${path}: variables start with alert., incident. or steps.`;
+      return `unknown variable ${path}: variables start with alert., incident., steps. or secret.`;
   }
 }
 
@@ -75,26 +60,34 @@ function lookup(path: string, ctx: TemplateContext): string {
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
-/** Renders one string. */
-export function renderString(text: string, ctx: TemplateContext): string {
-  variablesIn(text);
-  return text.replace(TAG, (_all, expr: string) => lookup(expr.trim(), ctx));
+/**
+ * Renders one string, each value escaped for `context`. A string that uses a secret is left as
+ * written: it holds the reference, which only the action's call replaces (secrets.ts).
+ */
+export function renderString(text: string, ctx: TemplateContext, context: EscapeContext = 'plain'): string {
+  const parts = parseTemplate(text);
+  const plan = planTemplate(parts, context);
+  if (parts.some((p) => 'variable' in p && secretVariable(p.variable))) return text;
+  let i = 0;
+  const built = parts.map((p) => ('literal' in p ? p.literal : plan.encoders[i++]!(lookup(p.variable, ctx)))).join('');
+  plan.check(built);
+  return built;
 }
 
-/** Renders every string in a parameter tree (keys are left as written). */
-export function renderParams(value: unknown, ctx: TemplateContext): unknown {
-  if (typeof value === 'string') return renderString(value, ctx);
-  if (Array.isArray(value)) return value.map((v) => renderParams(v, ctx));
+/** Renders every string in a parameter tree (keys are left as written), each in the context its path gives. */
+export function renderParams(value: unknown, ctx: TemplateContext, contextAt: (path: ParamPath) => EscapeContext = () => 'plain', path: ParamPath = []): unknown {
+  if (typeof value === 'string') return renderString(value, ctx, contextAt(path));
+  if (Array.isArray(value)) return value.map((v, i) => renderParams(v, ctx, contextAt, [...path, i]));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderParams(v, ctx)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderParams(v, ctx, contextAt, [...path, k])]));
   }
   return value;
 }
 
-/** Every string in a parameter tree, with its path (`argv[2]`), for static checks. */
-export function stringsIn(value: unknown, path = ''): [string, string][] {
+/** Every string in a parameter tree, with its path, for static checks. */
+export function stringsIn(value: unknown, path: ParamPath = []): [ParamPath, string][] {
   if (typeof value === 'string') return [[path, value]];
-  if (Array.isArray(value)) return value.flatMap((v, i) => stringsIn(v, `${path}[${i}]`));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => stringsIn(v, path ? `${path}.${k}` : k));
+  if (Array.isArray(value)) return value.flatMap((v, i) => stringsIn(v, [...path, i]));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => stringsIn(v, [...path, k]));
   return [];
 }

@@ -2,7 +2,10 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import { sha256 } from '../lib/canonical-json.js';
 import { parseMatcher, type Matcher } from './matchers.js';
 import { playbookSchema, type PlaybookDefinition } from './schema.js';
-import { staticProblem, stringsIn, TemplateError, variablesIn } from './template.js';
+import { contextOf, planTemplate } from './escaping.js';
+import { staticProblem, stringsIn } from './template.js';
+import type { SecretUse } from './secrets.js';
+import { parseTemplate, secretVariable, TemplateError } from './template-syntax.js';
 
 /** Something wrong in a playbook file: where, and why. */
 export interface Problem {
@@ -20,6 +23,8 @@ export interface Playbook {
   file: string;
   /** SHA-256 of the file's text: which version of the playbook a run used. */
   hash: string;
+  /** The secrets its steps reference (`{{ secret.NAME }}`), to say which are not set. */
+  secrets: SecretUse[];
 }
 
 /** "file:line: path: reason", as `playbooks check` prints it and the log says it. */
@@ -59,15 +64,20 @@ export function validatePlaybook(source: string, file: string): { playbook?: Pla
   });
 
   const seen = new Set<string>();
+  const secrets: SecretUse[] = [];
   definition.steps.forEach((step, i) => {
     if (seen.has(step.id)) problems.push(problem(['steps', i, 'id'], `the id "${step.id}" is used by an earlier step`));
     for (const [where, text] of stringsIn(step.with)) {
-      const at = ['steps', i, 'with', ...where.split(/[.[\]]+/).filter(Boolean).map((k) => (/^\d+$/.test(k) ? Number(k) : k))];
+      const at = ['steps', i, 'with', ...where];
       try {
-        for (const variable of variablesIn(text)) {
-          const reason = staticProblem(variable, seen);
+        const parts = parseTemplate(text);
+        for (const part of parts) {
+          const reason = 'variable' in part ? staticProblem(part.variable, seen) : undefined;
           if (reason) problems.push(problem(at, reason));
+          const variable = 'variable' in part ? secretVariable(part.variable) : undefined;
+          if (variable) secrets.push({ variable, path: pathText(at), line: lineOf(doc, lines, at) });
         }
+        planTemplate(parts, contextOf(step.action, where));
       } catch (err) {
         if (!(err instanceof TemplateError)) throw err;
         problems.push(problem(at, err.message));
@@ -90,7 +100,7 @@ export function validatePlaybook(source: string, file: string): { playbook?: Pla
     seen.add(step.id);
   });
   if (problems.length) return { problems };
-  return { playbook: { definition, matchers, file, hash: sha256(source) }, problems };
+  return { playbook: { definition, matchers, file, hash: sha256(source), secrets }, problems };
 }
 
 function lineOf(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): number | undefined {

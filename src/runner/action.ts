@@ -10,8 +10,6 @@ export interface ActionContext {
   /** Aborted when the step's timeout passes: stop and clean up. */
   signal: AbortSignal;
   incident: { id: number; number: number; ref: string; severity: string; title: string };
-  /** The labels every alert of the incident shared when it opened (what a silence covers). */
-  commonLabels: Record<string, string>;
 }
 
 /** What a step captured: the bytes kept as evidence, and a one-line summary for people. */

@@ -7,6 +7,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { ActionName } from '../playbooks/action-params.js';
 import type { PlaybookRegistry } from '../playbooks/registry.js';
+import type { SecretReader } from '../playbooks/secrets.js';
 import type { Action } from './action.js';
 import { createStepHandler } from './interpreter.js';
 import { JOB_STEP } from './jobs.js';
@@ -18,7 +19,7 @@ import type { JobHandler } from './worker.js';
 export function createRunnerJobs(deps: {
   db: Db; clock: Clock; logger: Logger; metrics: Metrics; registry: PlaybookRegistry;
   actions: Readonly<Record<ActionName, Action>>; evidenceMaxBytes: number; directory: Directory | undefined;
-  approverReadDelaysMs?: readonly number[]; random?: () => number;
+  secrets: SecretReader; approverReadDelaysMs?: readonly number[]; random?: () => number;
 }): Record<string, JobHandler> {
   const { db, clock } = deps;
   const resolved: JobHandler = async (job) => {

@@ -10,9 +10,11 @@ import type { Metrics } from '../lib/metrics.js';
 import { redactSecrets } from '../lib/redact.js';
 import type { ActionName } from '../playbooks/action-params.js';
 import type { Step } from '../playbooks/schema.js';
+import type { SecretReader } from '../playbooks/secrets.js';
 import { ActionFailure, type Action, type ActionResult, type Capture } from './action.js';
 import { resolveApproverSet, type ApproverContext } from './approver-set.js';
 import { approverIds, describeApproverSet, type ApproverSet } from './approvers.js';
+import { callAction } from './call-action.js';
 import { continueAfter, decideFailure, decideStep } from './decide.js';
 import { insertEvidence, prepareEvidence, prepareOutput } from './evidence.js';
 import { approvalPostJob, attentionJob, evidenceJob } from './jobs.js';
@@ -33,6 +35,8 @@ export interface InterpreterDeps {
   directory: Directory | undefined;
   /** Waits before reading unreadable approvers again (APPROVER_READ_DELAYS_MS unless given). */
   approverReadDelaysMs?: readonly number[];
+  /** Reads a step's secrets (FIREBREAK_SECRET_…) when its action is called. */
+  secrets: SecretReader;
   /** For retry jitter; injected so tests can fix it. */
   random?: () => number;
 }
@@ -172,10 +176,10 @@ export function createStepHandler(deps: InterpreterDeps): JobHandler {
         }, timeoutMs);
       });
       const ctx = {
-        signal: controller.signal, commonLabels: incident.commonLabels,
+        signal: controller.signal,
         incident: { id: incident.id, number: incident.number, ref: incidentRef(incident.number), severity: incident.severity, title: incident.title },
       };
-      result = await Promise.race([deps.actions[def.action as ActionName].run(params, ctx), timedOut]);
+      result = await Promise.race([callAction(deps.actions[def.action as ActionName], def, params, ctx, deps.secrets), timedOut]);
     } catch (err) {
       failure = err;
     } finally {

@@ -36,6 +36,6 @@ export async function renderStep(
     },
     steps: Object.fromEntries((await earlierSteps(tx, run.id, step.position)).map((s) => [s.stepId, { output: s.output, status: s.status }])),
   };
-  const rendered = renderStepParams(def, ctx);
+  const rendered = renderStepParams(def, ctx, { commonLabels: incident.commonLabels });
   return rendered.ok ? rendered : { ok: false, reason: `step ${def.id}: ${rendered.reason}` };
 }

@@ -8,12 +8,9 @@ import { backends } from '../support/databases.js';
 import { fixture, TOKEN } from '../support/app.js';
 import { runCli } from '../support/process.js';
 
-const post = async (url: string, name: string) =>
-  fetch(`${url}/webhooks/alertmanager`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: await fixture(`alertmanager/${name}.json`),
-  });
+const send = (url: string, body: string) =>
+  fetch(`${url}/webhooks/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body });
+const post = async (url: string, name: string) => send(url, await fixture(`alertmanager/${name}.json`));
 
 for (const backend of backends()) {
   describe(`the firebreak process (${backend.name})`, () => {
@@ -29,7 +26,8 @@ for (const backend of backends()) {
         const url = await first.listening;
         assert.equal((await post(url, 'firing-group')).status, 200);
         // SIGTERM while the storm is being stored: the request still completes.
-        const storm = post(url, 'storm-2000');
+        // Read first: the 30 ms before SIGTERM are for the request to reach firebreak.
+        const storm = send(url, await fixture('alertmanager/storm-2000.json'));
         await new Promise((r) => setTimeout(r, 30));
         first.child.kill('SIGTERM');
         assert.equal((await storm).status, 200);
@@ -47,7 +45,7 @@ for (const backend of backends()) {
         if (backend.name === 'pglite') {
           const third = runCli(['start'], env);
           assert.equal(await third.exited, 1);
-          assert.match(third.stderr(), /^firebreak: the embedded database in .+ is in use by another firebreak process \(pid \d+\); stop it, or set DATABASE_URL/);
+          assert.match(third.stderr(), /^firebreak: the embedded database in .+ is in use by another firebreak process \(host .+, pid \d+, since .+\); stop it, or set DATABASE_URL/);
         }
         second.child.kill('SIGINT');
         assert.equal(await second.exited, 0);
@@ -83,6 +81,29 @@ describe('firebreak command line', () => {
       assert.equal(run.stderr(), 'firebreak: Invalid configuration:\n  - LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "chatty")\n');
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('no token: it listens on loopback by default, and refuses a non-loopback HOST unless told webhooks may be unauthenticated', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'fb-host-'));
+    try {
+      const refused = runCli(['start'], { HOST: '0.0.0.0', FIREBREAK_DATA_DIR: dataDir });
+      assert.equal(await refused.exited, 1);
+      assert.match(refused.stderr(), /^firebreak: Invalid configuration:\n {2}- HOST: is not a loopback address and ALERTMANAGER_WEBHOOK_TOKEN is not set: set the token/);
+      const local = runCli(['start'], { PORT: '0', FIREBREAK_DATA_DIR: dataDir });
+      const localUrl = await local.listening;
+      assert.match(localUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal((await fetch(`${localUrl}/healthz`)).status, 200); // started: its SIGTERM handler is in place
+      local.child.kill('SIGTERM');
+      assert.equal(await local.exited, 0);
+      const open = runCli(['start'], { PORT: '0', HOST: '0.0.0.0', ALERTMANAGER_WEBHOOK_UNAUTHENTICATED: 'true', FIREBREAK_DATA_DIR: dataDir });
+      const url = await open.listening;
+      assert.match(open.stdout(), /"msg":"ALERTMANAGER_WEBHOOK_UNAUTHENTICATED is true: anyone who can reach firebreak can send it alerts/);
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      open.child.kill('SIGTERM');
+      assert.equal(await open.exited, 0);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 

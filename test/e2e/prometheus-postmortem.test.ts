@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,32 +9,23 @@ import { PNG } from 'pngjs';
 import { HEIGHT, SERIES_COLORS, WIDTH } from '../../src/postmortem/chart.js';
 import { TOKEN } from '../support/app.js';
 import { backends } from '../support/databases.js';
-import { freePort, runCli } from '../support/process.js';
+import { runCli } from '../support/process.js';
+import { NEEDS_PROMETHEUS, startPrometheus } from '../support/prometheus.js';
 import { eventually } from '../support/wait.js';
 
-const PROMETHEUS = '/usr/bin/prometheus';
-const SKIP = existsSync(PROMETHEUS) ? false : `skipped: ${PROMETHEUS} is not installed (apt-get install prometheus; .ci/run does)`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 for (const backend of backends()) {
   describe(`a postmortem from a real Prometheus (${backend.name})`, () => {
-    test('the draft\'s numbers and chart match what the scraped target served; firebreak postmortem INC-1 prints and writes it', { skip: SKIP, timeout: 120_000 }, async () => {
+    test('the draft\'s numbers and chart match what the scraped target served; firebreak postmortem INC-1 prints and writes it', { skip: NEEDS_PROMETHEUS, timeout: 120_000 }, async () => {
       const dir = await mkdtemp(join(tmpdir(), 'fb-prom-'));
       const database = backend.name === 'postgres' ? await backend.create() : undefined;
       // The target: one gauge whose value the test sets.
       let load = 10;
       const target = createServer((_req, res) => res.end(`# TYPE e2e_load gauge\ne2e_load{service="checkout"} ${load}\n`));
       await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
-      const promPort = await freePort();
-      await writeFile(join(dir, 'prometheus.yml'), `global: { scrape_interval: 1s, evaluation_interval: 1s }
-scrape_configs:
-  - job_name: e2e
-    static_configs: [{ targets: ['127.0.0.1:${(target.address() as AddressInfo).port}'] }]
-`);
-      const prometheus = spawn(PROMETHEUS, [
-        `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${promPort}`,
-      ], { stdio: 'ignore' });
-      const promUrl = `http://127.0.0.1:${promPort}`;
+      const prometheus = await startPrometheus(dir, (target.address() as AddressInfo).port, 'e2e');
+      const promUrl = prometheus.url;
       const env = {
         PORT: '0', HOST: '127.0.0.1', ALERTMANAGER_WEBHOOK_TOKEN: TOKEN, FIREBREAK_DATA_DIR: join(dir, 'data'), PROMETHEUS_URL: promUrl,
         PLAYBOOKS_DIR: join(dir, 'no-playbooks'), ...(database ? { DATABASE_URL: database.url! } : {}),
@@ -106,8 +95,7 @@ scrape_configs:
         assert.equal(await usage.exited, 2);
         assert.match(usage.stderr(), /usage: postmortem INC-n \[--out <dir>\]/);
       } finally {
-        prometheus.kill('SIGTERM');
-        await new Promise((r) => prometheus.once('exit', r));
+        await prometheus.stop();
         target.close();
         await database?.close();
         await rm(dir, { recursive: true, force: true });

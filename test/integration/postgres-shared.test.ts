@@ -212,6 +212,10 @@ describe('on a real Postgres shared by concurrent requests', () => {
       }
       const ready = await fetch(`${app.url}/readyz`);
       assert.equal(ready.status, 503);
+      // The database's words go to the log only.
+      assert.deepEqual(await ready.json(), { status: 'not ready', reason: 'database unavailable' });
+      const logged = app.logs.lines().find((l) => l.msg === 'not ready: the database cannot answer');
+      assert.ok(logged && String(logged.err).length > 0, 'the reason is logged');
       const scrape = await fetch(`${app.url}/metrics`);
       assert.equal(scrape.status, 200, 'metrics still answer while the database is down');
       assert.ok(!(await scrape.text()).includes('firebreak_open_incidents{'));

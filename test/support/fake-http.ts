@@ -4,7 +4,10 @@ import type { AddressInfo } from 'node:net';
 /** One request a FakeHttp received. */
 export interface Received {
   method: string;
+  /** The path as it arrived, without the query. */
   path: string;
+  /** The request target as it arrived: path and query. */
+  url: string;
   headers: IncomingMessage['headers'];
   body: string;
 }
@@ -18,6 +21,7 @@ type Route = (req: Received) => { status: number; body: unknown; headers?: Recor
 export class FakeHttp {
   readonly received: Received[] = [];
   private readonly routes = new Map<string, Route>();
+  private fallbackRoute: Route | undefined;
   private server!: Server;
   url = '';
 
@@ -39,6 +43,12 @@ export class FakeHttp {
     return this;
   }
 
+  /** Answers the requests no route takes (404 without one). */
+  fallback(handler: Route): this {
+    this.fallbackRoute = handler;
+    return this;
+  }
+
   to(path: string): Received[] {
     return this.received.filter((r) => r.path === path);
   }
@@ -51,9 +61,10 @@ export class FakeHttp {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const received = { method: req.method ?? '', path: (req.url ?? '').split('?')[0]!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+    const url = req.url ?? '';
+    const received = { method: req.method ?? '', path: url.split('?')[0]!, url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
     this.received.push(received);
-    const route = this.routes.get(`${received.method} ${received.path}`);
+    const route = this.routes.get(`${received.method} ${received.path}`) ?? this.fallbackRoute;
     const answer = route ? route(received) : { status: 404, body: { error: 'no such route' } };
     res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
     res.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));

@@ -15,9 +15,13 @@ export interface RunningCli {
   listening: Promise<string>;
 }
 
-/** Runs `node dist/cli.js …` with exactly `env` (plus PATH), no .env file in its working directory. */
-export function runCli(args: string[], env: Record<string, string>, cwd = '/'): RunningCli {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, cwd, stdio: 'pipe' });
+/**
+ * Runs `node dist/cli.js …` with exactly `env` (plus PATH), no .env file in its working directory;
+ * under `wrapper` when given (a command that runs the rest of its argv, like `unshare … --`).
+ */
+export function runCli(args: string[], env: Record<string, string>, cwd = '/', wrapper: string[] = []): RunningCli {
+  const [program, ...argv] = [...wrapper, process.execPath, CLI, ...args] as [string, ...string[]];
+  const child = spawn(program, argv, { env: { PATH: process.env.PATH ?? '', ...env }, cwd, stdio: 'pipe' });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));

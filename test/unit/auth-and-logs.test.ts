@@ -19,6 +19,10 @@ test('with no token configured, only loopback clients pass', () => {
   });
 });
 
+test('with no token and ALERTMANAGER_WEBHOOK_UNAUTHENTICATED=true, any client passes', () => {
+  assert.doesNotThrow(() => checkWebhookAuth(requestFrom('10.1.2.3'), undefined, true));
+});
+
 test('with a token, every client must send it, loopback included; the scheme is case-insensitive', () => {
   const token = 'a-long-enough-token-1234';
   assert.doesNotThrow(() => checkWebhookAuth(requestFrom('10.1.2.3', `Bearer ${token}`), token));

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config/config.js';
 import { FirebreakError } from '../../src/lib/errors.js';
-import { isLoopback } from '../../src/http/auth.js';
+import { isLoopback, isLoopbackHost } from '../../src/lib/loopback.js';
 
-test('defaults: embedded database in ./data, port 3000, 16 MiB bodies', () => {
+test('defaults: embedded database in ./data, port 3000 on loopback only (no token), 16 MiB bodies', () => {
   assert.deepEqual(loadConfig({}), {
-    port: 3000, host: '0.0.0.0', database: { kind: 'pglite', dataDir: './data' },
-    webhookToken: undefined, webhookMaxBytes: 16777216, logLevel: 'info', slack: undefined, jobLeaseMs: 30_000, pagerduty: undefined,
+    port: 3000, host: '127.0.0.1', database: { kind: 'pglite', dataDir: './data' },
+    webhookToken: undefined, webhookUnauthenticated: false, webhookMaxBytes: 16777216, logLevel: 'info', slack: undefined, jobLeaseMs: 30_000, pagerduty: undefined,
     playbooks: {
       dir: './playbooks', execAllowlist: [], execPath: '/usr/local/bin:/usr/bin:/bin', httpAllowedHosts: [],
       prometheusUrl: undefined, alertmanagerUrl: undefined, evidenceMaxBytes: 1048576,
@@ -58,9 +58,27 @@ test('every wrong variable is named at once, and secrets are not echoed', () => 
   );
 });
 
-test('isLoopback', () => {
+test('isLoopback, isLoopbackHost', () => {
   for (const a of ['127.0.0.1', '127.9.9.9', '::1', '::ffff:127.0.0.1']) assert.equal(isLoopback(a), true, a);
   for (const a of ['10.0.0.1', '::ffff:10.0.0.1', '192.168.1.1', 'fe80::1', undefined, '']) assert.equal(isLoopback(a), false, String(a));
+  for (const h of ['localhost', 'LOCALHOST', '127.0.0.2', '::1', '[::1]']) assert.equal(isLoopbackHost(h), true, h);
+  for (const h of ['0.0.0.0', '::', '10.0.0.1', 'firebreak.internal', 'localhost.evil.com']) assert.equal(isLoopbackHost(h), false, h);
+});
+
+test('no token: loopback only, unless said explicitly; with a token, every address', () => {
+  const HOST_REFUSED = 'Invalid configuration:\n  - HOST: is not a loopback address and ALERTMANAGER_WEBHOOK_TOKEN is not set: set the token ' +
+    '(or ALERTMANAGER_WEBHOOK_UNAUTHENTICATED=true to accept webhooks from anyone who can reach firebreak) (got "0.0.0.0")';
+  assert.throws(() => loadConfig({ HOST: '0.0.0.0' }), (err: Error) => err.message === HOST_REFUSED);
+  assert.throws(() => loadConfig({ HOST: '0.0.0.0', ALERTMANAGER_WEBHOOK_TOKEN: '' }), (err: Error) => err.message === HOST_REFUSED);
+  for (const host of ['127.0.0.1', 'localhost', '::1']) assert.equal(loadConfig({ HOST: host }).host, host);
+  assert.equal(loadConfig({ ALERTMANAGER_WEBHOOK_TOKEN: 'a-long-random-token-123' }).host, '0.0.0.0');
+  assert.equal(loadConfig({ ALERTMANAGER_WEBHOOK_TOKEN: 'a-long-random-token-123', HOST: '10.0.0.5' }).host, '10.0.0.5');
+  const open = loadConfig({ ALERTMANAGER_WEBHOOK_UNAUTHENTICATED: 'true' });
+  assert.deepEqual([open.host, open.webhookUnauthenticated, open.webhookToken], ['0.0.0.0', true, undefined]);
+  assert.equal(loadConfig({ ALERTMANAGER_WEBHOOK_UNAUTHENTICATED: 'true', HOST: '10.0.0.5' }).host, '10.0.0.5');
+  assert.throws(() => loadConfig({ ALERTMANAGER_WEBHOOK_UNAUTHENTICATED: 'yes' }), /ALERTMANAGER_WEBHOOK_UNAUTHENTICATED: must be true or false/);
+  assert.throws(() => loadConfig({ ALERTMANAGER_WEBHOOK_UNAUTHENTICATED: 'true', ALERTMANAGER_WEBHOOK_TOKEN: 'a-long-random-token-123' }),
+    /ALERTMANAGER_WEBHOOK_UNAUTHENTICATED: is true but ALERTMANAGER_WEBHOOK_TOKEN is set: unset one of them/);
 });
 
 const SLACK = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: '0123456789abcdef0123', SLACK_INCIDENT_CHANNEL: '#incidents' };

@@ -64,6 +64,12 @@ describe('descriptions', () => {
     assert.equal(incidentTitle({ alertname: 'HighErrorRate', service: 'checkout' }, {}), 'HighErrorRate on checkout');
     assert.equal(incidentTitle({}, { alertname: 'X' }), 'X');
     assert.equal(incidentTitle({ alertname: 'Y'.repeat(300) }, {}).length, 200);
+    assert.equal(incidentTitle({ alertname: `${'Y'.repeat(198)}😀😀` }, {}), `${'Y'.repeat(198)}…`, 'a surrogate pair is never split');
+  });
+  test('label values of any length are named cut: the alerts table has them whole', () => {
+    const a = { ...notice('firing'), labels: { alertname: `A${'a'.repeat(1_000_000)}`, service: 'x-'.repeat(500_000) } };
+    const summary = summarizeBatch('fired', [a], {});
+    assert.equal(summary, `Alert firing: A${'a'.repeat(98)}… (service=${'x-'.repeat(49)}x…)`);
   });
 });
 

@@ -27,12 +27,26 @@ describe('matchers (Alertmanager syntax, anchored regexes)', () => {
     ['team!=""', {}, false],
     ['msg="say \\"hi\\""', { msg: 'say "hi"' }, true],
     [' severity = "critical" ', { severity: 'critical' }, true],
+    // RE2 semantics, as Alertmanager (Go's regexp): inline flags, and . does not match a newline.
+    ['service=~"(?i)CHECKOUT"', { service: 'checkout' }, true],
+    ['msg=~"a.b"', { msg: 'a\nb' }, false],
+    ['msg=~"(?s)a.b"', { msg: 'a\nb' }, true],
+    ['msg=~"a.b"', { msg: 'a😀b' }, true], // one code point
+    // Alertmanager wraps the text in ^(?:…)$ and searches: this one is "starts with x or ends with y".
+    ['service=~"x)|(y"', { service: 'xzzz' }, true],
+    ['service=~"x)|(y"', { service: 'zzzy' }, true],
+    ['service=~"x)|(y"', { service: 'zxyz' }, false],
+    ['service=~".*-.*-canary"', { service: `${'x-'.repeat(500_000)}canary` }, true],
+    ['service=~".*-.*-canary"', { service: 'x-'.repeat(500_000) }, false],
   ];
   for (const [text, labels, expected] of cases) {
-    test(`${text} on ${JSON.stringify(labels)} → ${expected}`, () => assert.equal(matches(parseMatcher(text), labels), expected));
+    test(`${text} on ${JSON.stringify(labels).slice(0, 60)} → ${expected}`, () => assert.equal(matches(parseMatcher(text), labels), expected));
   }
   for (const [bad, reason] of [
-    ['alertname', /is not a matcher/], ['1abc="x"', /is not a matcher/], ['a=~"("', /regex is invalid/],
+    ['alertname', /is not a matcher/], ['1abc="x"', /is not a matcher/], ['a=~"("', /regex is invalid \(RE2 syntax, as Alertmanager's\): .*missing closing \)/],
+    // What JavaScript's RegExp takes and RE2 refuses (it could not run in linear time).
+    ['a=~"(?=x)x"', /regex is invalid .*invalid or unsupported Perl syntax: `\(\?=`/], ['a=~"(a)\\\\1"', /regex is invalid .*invalid escape sequence: `\\1`/],
+    ['a=~"(?<!x)y"', /regex is invalid/],
     ['a="x', /no closing quote/], ['a=x y', /must be double-quoted/], ['a="x\\q"', /unknown escape/],
   ] as const) {
     test(`refuses ${bad}`, () => assert.throws(() => parseMatcher(bad), reason));
@@ -104,6 +118,7 @@ steps:
     ['argv not a list', good.replace('argv: [echo, "{{ alert.labels.x }}"]', 'argv: "echo hi"'), /^b\.yml:6: steps\[0\]\.with\.argv: /],
     ['a bad duration', good.replace('    with:', '    timeout: 5 minutes\n    with:'), /^b\.yml:6: steps\[0\]\.timeout: must be a duration/],
     ['a bad matcher', good.replace('alertname="A"', 'alertname=~"("'), /^b\.yml:2: match\[0\]: .*regex is invalid/],
+    ['a regex RE2 refuses', good.replace('alertname="A"', 'alertname=~"(?!Test)A.*"'), /^b\.yml:2: match\[0\]: .*regex is invalid \(RE2 syntax/],
     ['an unknown variable', good.replace('alert.labels.x', 'alert.lables.x'), /^b\.yml:6: steps\[0\]\.with\.argv\[1\]: unknown variable alert\.lables\.x/],
     ['a later step\'s output', good.replace('alert.labels.x', 'steps.two.output'), /no earlier step has the id "two"/],
     ['code in a template', good.replace('alert.labels.x', 'alert.labels.x.toUpperCase()'), /is not a variable/],

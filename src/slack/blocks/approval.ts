@@ -1,5 +1,6 @@
 import { incidentRef } from '../../incidents/types.js';
 import { cut, escapeMrkdwn, safeMrkdwn } from '../../lib/mrkdwn.js';
+import { displayParams } from '../../playbooks/secrets.js';
 import { approverIds, type ApproverSet, type ResolvedApprover } from '../../runner/approvers.js';
 import type { ApprovalView, RunView, StepView } from '../../runner/views.js';
 import { ACTION, mention, slackDate, type Block, type Button } from './common.js';
@@ -53,7 +54,7 @@ export function approvalMessage(a: ApprovalView): { text: string; blocks: Block[
     { type: 'header', text: { type: 'plain_text', text: cut(`Approval needed: ${a.stepId} (${a.action})`, 150) } },
     {
       type: 'section', block_id: `approval_${a.id}_step`,
-      text: { type: 'mrkdwn', text: `*${incidentRef(a.incidentNumber)}* · playbook *${safeMrkdwn(a.playbook, 100)}* · step *${safeMrkdwn(a.stepId, 100)}* runs \`${a.action}\` with:\n${paramsBlockText(a.params)}` },
+      text: { type: 'mrkdwn', text: `*${incidentRef(a.incidentNumber)}* · playbook *${safeMrkdwn(a.playbook, 100)}* · step *${safeMrkdwn(a.stepId, 100)}* runs \`${a.action}\` with:\n${paramsBlockText(displayParams(a.action, a.params))}` },
     },
     { type: 'context', block_id: `approval_${a.id}_approvers`, elements: [{ type: 'mrkdwn', text: cut(approverSetText(a.approvers, a.policy, a.requestedBy), 3000) }] },
     {
@@ -95,7 +96,7 @@ export function attentionMessage(run: RunView, step: StepView): { text: string; 
         text: {
           type: 'mrkdwn',
           text: `:warning: *${ref}*: step *${safeMrkdwn(step.stepId, 100)}* (\`${step.action}\`) of *${safeMrkdwn(run.playbook, 100)}* was interrupted ` +
-            `(firebreak stopped while it ran). Whether it took effect is unknown, and it is not marked idempotent, so it was not run again.\n${paramsBlockText(step.params)}`,
+            `(firebreak stopped while it ran). Whether it took effect is unknown, and it is not marked idempotent, so it was not run again.\n${paramsBlockText(displayParams(step.action, step.params))}`,
         },
       },
       {
