@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { slackEnv, startTestApp, type TestApp } from '../support/app.js';
+import { INCIDENT_CHANNEL, slackEnv, startTestApp, type TestApp } from '../support/app.js';
 import { backends, type TestDatabase } from '../support/databases.js';
 import { FakeHttp } from '../support/fake-http.js';
 import { FakeSlack } from '../support/fake-slack.js';
@@ -50,7 +50,7 @@ for (const backend of backends()) {
     const db = () => database.db;
     const approve = async (approvalId: number) => {
       const body = blockActionBody({ action_id: 'incident_approve', value: String(approvalId), action_ts: `1763700200.${++seq}` },
-        { user: { id: 'U0ALICE', username: 'alice', team_id: 'T0TEAM001' }, trigger_id: `trig-${seq}` }, Number(new URL(slack.url).port));
+        { user: { id: 'U0ALICE', username: 'alice', team_id: 'T0TEAM001' }, trigger_id: `trig-${seq}`, channel: { id: INCIDENT_CHANNEL, name: 'incidents' } }, Number(new URL(slack.url).port));
       assert.equal((await postSlack(app.url, body)).status, 200);
     };
     const approvalOf = (alertname: string) => eventually(`the approval of ${alertname}`, async () => (await db().query<{ id: number; hash: string; params: Record<string, unknown> }>(
