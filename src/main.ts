@@ -25,7 +25,7 @@ import { createPostmortemJobs, JOB_POSTMORTEM_POST } from './postmortem/draft.js
 import { expireApprovals } from './runner/approvals.js';
 import { createRunnerJobs } from './runner/handlers.js';
 import { CHAT_JOB_KINDS } from './runner/jobs.js';
-import { startWorker, type JobHandler, type WorkerOptions } from './runner/worker.js';
+import { startWorker, type JobHandler, type WorkerOptions } from './queue/worker.js';
 import { pruneOldRows } from './scheduler/housekeeping.js';
 import { startScheduler } from './scheduler/scheduler.js';
 import { createSlackApi } from './slack/api.js';

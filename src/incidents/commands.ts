@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../db/db.js';
-import { enqueueJob } from '../runner/queue.js';
+import { enqueueJob } from '../queue/queue.js';
 import { setIncidentStatus } from './incidents-sql.js';
 import { cardJob, commanderJob, openingJobs, pagerJob, postmortemJob } from './jobs.js';
 import { decideStatusAction, type StatusAction } from './lifecycle.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AdvisoryLock, Queryable } from '../db/db.js';
-import { enqueueJob } from '../runner/queue.js';
+import { enqueueJob } from '../queue/queue.js';
 import { postmortemJob, resolvedJob } from './jobs.js';
 import { followStatusInPages } from './pages-sql.js';
 import { FIREBREAK_ACTOR, OPEN_STATUSES_SQL as OPEN, type IncidentStatus, type Severity } from './types.js';

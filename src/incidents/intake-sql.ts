@@ -3,7 +3,7 @@ import type { AlertNotice } from '../ingest/notification.js';
 import { OPEN_STATUSES_SQL as OPEN, type TimelineEntry } from './types.js';
 import type { IncidentHead } from './incidents-sql.js';
 import type { AlertLookup, AlertStep } from './plan.js';
-import { enqueueJobsSql, jobsParam, JOBS_CHANNEL, type NewJob } from '../runner/queue.js';
+import { enqueueJobsSql, jobsParam, JOBS_CHANNEL, type NewJob } from '../queue/queue.js';
 import { timelineInsertSql, timelineParam } from './timeline.js';
 
 // The intake's two statements. Each webhook costs a round trip per statement (the read shares

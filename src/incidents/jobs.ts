@@ -1,4 +1,4 @@
-import type { NewJob } from '../runner/queue.js';
+import type { NewJob } from '../queue/queue.js';
 
 /**
  * The jobs the domain enqueues with its changes; the outside-world parts (Slack, the playbook

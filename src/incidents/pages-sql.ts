@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../db/db.js';
-import { enqueueJob } from '../runner/queue.js';
+import { enqueueJob } from '../queue/queue.js';
 import { pagerJob } from './jobs.js';
 import { DEFAULT_PAGER_SERVICE, dedupKeyOf, desiredAction, serviceFor, type PagerAction } from './paging.js';
 import { targetCondition } from './queries.js';

@@ -8,8 +8,8 @@ import { FIREBREAK_ACTOR, incidentRef, OPEN_STATUSES, type IncidentSummary } fro
 import type { Clock } from '../lib/clock.js';
 import { describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { enqueueJob } from '../runner/queue.js';
-import type { JobHandler } from '../runner/worker.js';
+import { enqueueJob } from '../queue/queue.js';
+import type { JobHandler } from '../queue/worker.js';
 
 /** What an event says of the incident. */
 type PagedIncident = Pick<IncidentSummary, 'id' | 'number' | 'title' | 'severity' | 'status' | 'commander' | 'openedAt' | 'firing'>

@@ -9,7 +9,7 @@ import { continueAfter } from './decide.js';
 import { approvalUpdateJob, stepJob } from './jobs.js';
 import type { Directory } from './ports.js';
 import { advance, runEvent, stopRun } from './progress.js';
-import { enqueueJob } from './queue.js';
+import { enqueueJob } from '../queue/queue.js';
 import { APPROVAL_COLUMNS, updateStep, type ApprovalRow, type RunRow } from './runs-sql.js';
 import { policyOf } from './step-context.js';
 

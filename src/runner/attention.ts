@@ -3,7 +3,7 @@ import { claimRequest, saveResponse } from '../incidents/requests.js';
 import { appendTimeline } from '../incidents/timeline.js';
 import { stepJob } from './jobs.js';
 import { advance, runEvent, stopRun } from './progress.js';
-import { enqueueJob } from './queue.js';
+import { enqueueJob } from '../queue/queue.js';
 import { updateStep, type RunRow } from './runs-sql.js';
 
 /** What a person chose for an interrupted step. */

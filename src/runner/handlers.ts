@@ -11,7 +11,7 @@ import { createStepHandler } from './interpreter.js';
 import { JOB_STEP } from './jobs.js';
 import { cancelForResolvedIncident } from './progress.js';
 import { createMatchHandler } from './start.js';
-import type { JobHandler } from './worker.js';
+import type { JobHandler } from '../queue/worker.js';
 
 /** The runner's job handlers: matching playbooks, running steps, cancelling on resolution. */
 export function createRunnerJobs(deps: {

@@ -14,10 +14,10 @@ import { continueAfter, decideFailure, decideStep } from './decide.js';
 import { insertEvidence, prepareEvidence, prepareOutput } from './evidence.js';
 import { approvalPostJob, attentionJob, evidenceJob } from './jobs.js';
 import { advance, runEvent, stopRun } from './progress.js';
-import { enqueueJob } from './queue.js';
+import { enqueueJob } from '../queue/queue.js';
 import { readStep, updateStep } from './runs-sql.js';
 import { approvalHash, policyOf, renderStep } from './step-context.js';
-import type { JobHandler } from './worker.js';
+import type { JobHandler } from '../queue/worker.js';
 
 export interface InterpreterDeps {
   db: Db;

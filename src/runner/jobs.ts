@@ -1,4 +1,4 @@
-import type { NewJob } from './queue.js';
+import type { NewJob } from '../queue/queue.js';
 
 /**
  * The jobs the runner enqueues. `playbook.step` it runs itself; the others tell the chat side what

@@ -3,7 +3,7 @@ import { appendTimeline } from '../incidents/timeline.js';
 import { incidentRef, type TimelineEntry } from '../incidents/types.js';
 import { finalRunStatus } from './decide.js';
 import { approvalUpdateJob, noticeJob, stepJob } from './jobs.js';
-import { enqueueJob } from './queue.js';
+import { enqueueJob } from '../queue/queue.js';
 import { closeOpenSteps, finishRun, runProgress, type RunRow } from './runs-sql.js';
 
 /** A timeline entry about a run (or one of its steps). */

@@ -10,9 +10,9 @@ import { selectPlaybooks, type PlaybookAlert } from '../playbooks/select.js';
 import type { Playbook } from '../playbooks/validate.js';
 import { noticeJob, stepJob } from './jobs.js';
 import { runEvent } from './progress.js';
-import { enqueueJob } from './queue.js';
+import { enqueueJob } from '../queue/queue.js';
 import { insertRun } from './runs-sql.js';
-import type { JobHandler } from './worker.js';
+import type { JobHandler } from '../queue/worker.js';
 
 // Alerts read per incident for a run by hand: a storm's first thousand alerts show every kind in it.
 const ALERTS_READ = 1000;

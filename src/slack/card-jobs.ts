@@ -7,9 +7,9 @@ import { incidentView } from '../incidents/queries.js';
 import { appendTimeline } from '../incidents/timeline.js';
 import { FIREBREAK_ACTOR, incidentRef } from '../incidents/types.js';
 import { safeMrkdwn } from '../lib/mrkdwn.js';
-import type { Job } from '../runner/jobs-sql.js';
-import { enqueueJob } from '../runner/queue.js';
-import type { JobHandler } from '../runner/worker.js';
+import type { Job } from '../queue/jobs-sql.js';
+import { enqueueJob } from '../queue/queue.js';
+import type { JobHandler } from '../queue/worker.js';
 import { slackErrorName, type SlackApi } from './api.js';
 import { cardText, incidentCard } from './blocks/card.js';
 import {

@@ -3,7 +3,7 @@ import { incidentRef } from '../incidents/types.js';
 import { cut } from '../lib/mrkdwn.js';
 import { JOB_POSTMORTEM_POST, storedPostmortem } from '../postmortem/draft.js';
 import { chartName } from '../postmortem/render.js';
-import type { JobHandler } from '../runner/worker.js';
+import type { JobHandler } from '../queue/worker.js';
 import type { SlackApi } from './api.js';
 import { readCardPlace } from './card-sql.js';
 

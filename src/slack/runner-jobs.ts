@@ -6,7 +6,7 @@ import {
   JOB_APPROVAL_POST, JOB_APPROVAL_UPDATE, JOB_EVIDENCE_POST, JOB_RUN_NOTICE, JOB_STEP_ATTENTION,
 } from '../runner/jobs.js';
 import { approvalView, evidenceView, recordApprovalMessage, runView, stepRunView } from '../runner/views.js';
-import type { JobHandler } from '../runner/worker.js';
+import type { JobHandler } from '../queue/worker.js';
 import { slackErrorName, type SlackApi } from './api.js';
 import { approvalMessage, attentionMessage } from './blocks/approval.js';
 import { readCardPlace } from './card-sql.js';

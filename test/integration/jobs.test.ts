@@ -3,9 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { ErrorCode, FirebreakError } from '../../src/lib/errors.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createMetrics } from '../../src/lib/metrics.js';
-import { enqueueJob } from '../../src/runner/queue.js';
-import { msUntilNextJob } from '../../src/runner/jobs-sql.js';
-import { startWorker, type JobHandler, type Worker } from '../../src/runner/worker.js';
+import { enqueueJob } from '../../src/queue/queue.js';
+import { msUntilNextJob } from '../../src/queue/jobs-sql.js';
+import { startWorker, type JobHandler, type Worker } from '../../src/queue/worker.js';
 import { backends, type TestDatabase } from '../support/databases.js';
 
 const logger = createLogger('silent');

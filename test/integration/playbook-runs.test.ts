@@ -9,7 +9,7 @@ import { FakeSlack } from '../support/fake-slack.js';
 import { alertBody, playbookDir } from '../support/playbooks.js';
 import { blockActionBody, postSlack, slashCommandBody } from '../support/slack-requests.js';
 import { timeline } from '../support/state.js';
-import { enqueueJob } from '../../src/runner/queue.js';
+import { enqueueJob } from '../../src/queue/queue.js';
 import { stepJob } from '../../src/runner/jobs.js';
 import { postgresRunCoordinator } from '../../src/scheduler/scheduler.js';
 import { eventually } from '../support/wait.js';

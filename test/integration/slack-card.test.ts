@@ -4,7 +4,7 @@ import { backends, type TestDatabase } from '../support/databases.js';
 import { fixture, INCIDENT_CHANNEL, metricValue, slackEnv, startTestApp, type TestApp } from '../support/app.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { cardJob } from '../../src/incidents/jobs.js';
-import { enqueueJob } from '../../src/runner/queue.js';
+import { enqueueJob } from '../../src/queue/queue.js';
 import { count, incidentId, timeline } from '../support/state.js';
 
 type Blocks = { type: string; text?: { text: string }; fields?: { text: string }[]; elements?: { text?: unknown; action_id?: string }[] }[];
