@@ -1,9 +1,8 @@
 import { z } from 'zod';
+import type { DatabaseConfig } from '../db/open.js';
 import { DEFAULT_PAGER_SERVICE } from '../incidents/paging.js';
 import { ErrorCode, FirebreakError } from '../lib/errors.js';
 
-/** Where the data lives: a Postgres server, or the embedded PGlite directory. */
-export type DatabaseConfig = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
 
 /** Validated, frozen configuration: the only thing the rest of firebreak knows of the environment. */
 export interface Config {
