@@ -11,6 +11,10 @@ export enum ErrorCode {
   InvalidTransition = 'INVALID_TRANSITION',
   StepFailed = 'STEP_FAILED',
   PagerDutyUnavailable = 'PAGERDUTY_UNAVAILABLE',
+  /** A job refused at enqueue: its payload does not match its type's schema, or nothing here handles it. */
+  JobInvalid = 'JOB_INVALID',
+  /** A job attempt's lease was taken over (or lost): what it would write is not written. */
+  JobLeaseLost = 'JOB_LEASE_LOST',
 }
 
 /** A coded error: `retryable` says whether doing the same thing later may succeed. */

@@ -9,7 +9,7 @@ import { continueAfter } from './decide.js';
 import { approvalUpdateJob, stepJob } from './jobs.js';
 import type { Directory } from './ports.js';
 import { advance, runEvent, stopRun } from './progress.js';
-import { enqueueJob } from '../queue/queue.js';
+import type { JobQueue } from '../queue/job.js';
 import { APPROVAL_COLUMNS, updateStep, type ApprovalRow, type RunRow } from './runs-sql.js';
 import { policyOf } from './step-context.js';
 
@@ -49,7 +49,7 @@ async function lockApproval(tx: Queryable, id: number) {
  * Applies one Approve/Deny click, atomically: the approval row is locked, so double clicks and
  * racing approvers give one decision. A refused click is recorded on the timeline.
  */
-export async function decideApproval(db: Db, deps: { directory: Directory | undefined; metrics: Metrics }, click: ApprovalClick): Promise<ApprovalOutcome> {
+export async function decideApproval(db: Db, deps: { queue: JobQueue; directory: Directory | undefined; metrics: Metrics }, click: ApprovalClick): Promise<ApprovalOutcome> {
   // Group membership is read from Slack before the transaction (no network call holds a lock).
   const { rows: found } = await db.query<{ policy: ApprovalPolicy; incidentId: number }>(
     'SELECT policy, incident_id AS "incidentId" FROM approvals WHERE id = $1', [click.approvalId],
@@ -76,7 +76,7 @@ export async function decideApproval(db: Db, deps: { directory: Directory | unde
   const outcome = await db.transaction(async (tx): Promise<ApprovalOutcome> => {
     const before = await claimRequest<ApprovalOutcome>(tx, click.requestKey);
     if (before) return before;
-    const result = await decide(tx, click, { groups, onCall }, unreadable);
+    const result = await decide(tx, deps.queue, click, { groups, onCall }, unreadable);
     await saveResponse(tx, click.requestKey, result);
     return result;
   });
@@ -85,14 +85,14 @@ export async function decideApproval(db: Db, deps: { directory: Directory | unde
 }
 
 async function decide(
-  tx: Queryable, click: ApprovalClick, known: { groups: Map<string, readonly string[]>; onCall: readonly string[] }, unreadable: string[],
+  tx: Queryable, queue: JobQueue, click: ApprovalClick, known: { groups: Map<string, readonly string[]>; onCall: readonly string[] }, unreadable: string[],
 ): Promise<ApprovalOutcome> {
   const locked = await lockApproval(tx, click.approvalId);
   if (!locked) return { outcome: 'not_found' };
   const { a, run } = locked;
   if (a.status !== 'pending') return { outcome: 'already', status: a.status, by: a.decidedBy };
   if (a.expiresAt.getTime() <= click.at.getTime()) {
-    await expireLocked(tx, a, run, click.at);
+    await expireLocked(tx, queue, a, run, click.at);
     return { outcome: 'expired' };
   }
   const { rows } = await tx.query<{ commander: string | null }>('SELECT commander FROM incidents WHERE id = $1', [a.incidentId]);
@@ -108,10 +108,10 @@ async function decide(
     await tx.query(`UPDATE approvals SET status = 'denied', decided_by = $2, decided_at = $3 WHERE id = $1`, [a.id, click.user, click.at]);
     await updateStep(tx, a.stepRunId, { status: 'denied', finished: click.at, error: `denied by ${click.user}` });
     await appendTimeline(tx, [event('approval.denied', `Step ${a.stepId} of ${run.playbook} denied by ${click.user}`)]);
-    await enqueueJob(tx, approvalUpdateJob(a.incidentId, a.id));
+    await queue.enqueue(tx, approvalUpdateJob(a.incidentId, a.id));
     const def = run.definition.steps[a.position]!;
-    if (continueAfter(policyOf(def))) await advance(tx, run, click.at, click.user);
-    else await stopRun(tx, run, 'aborted', `step ${a.stepId} was denied`, click.user, click.at);
+    if (continueAfter(policyOf(def))) await advance(tx, queue, run, click.at, click.user);
+    else await stopRun(tx, queue, run, 'aborted', `step ${a.stepId} was denied`, click.user, click.at);
     return { outcome: 'denied', step: a.stepId, playbook: run.playbook };
   }
   if (a.approvedBy.includes(click.user)) return { outcome: 'voted_before' };
@@ -119,20 +119,19 @@ async function decide(
   if (votes.length < a.policy.min_approvals) {
     await tx.query('UPDATE approvals SET approved_by = $2 WHERE id = $1', [a.id, votes]);
     await appendTimeline(tx, [event('approval.vote', `${click.user} approved step ${a.stepId} of ${run.playbook} (${votes.length} of ${a.policy.min_approvals})`)]);
-    await enqueueJob(tx, approvalUpdateJob(a.incidentId, a.id));
+    await queue.enqueue(tx, approvalUpdateJob(a.incidentId, a.id));
     return { outcome: 'vote', step: a.stepId, votes: votes.length, needed: a.policy.min_approvals };
   }
   await tx.query(`UPDATE approvals SET status = 'approved', approved_by = $2, decided_by = $3, decided_at = $4 WHERE id = $1`,
     [a.id, votes, click.user, click.at]);
   await updateStep(tx, a.stepRunId, { status: 'pending' });
   await appendTimeline(tx, [event('approval.approved', `Step ${a.stepId} of ${run.playbook} approved by ${votes.join(', ')}`, { approvers: votes })]);
-  await enqueueJob(tx, approvalUpdateJob(a.incidentId, a.id));
-  await enqueueJob(tx, stepJob(a.incidentId, a.stepRunId));
+  await queue.enqueue(tx, approvalUpdateJob(a.incidentId, a.id), stepJob(a.incidentId, a.stepRunId));
   return { outcome: 'approved', step: a.stepId, playbook: run.playbook };
 }
 
 async function expireLocked(
-  tx: Queryable, a: ApprovalRow & { stepId: string }, run: Pick<RunRow, 'id' | 'incidentId' | 'playbook'>, at: Date,
+  tx: Queryable, queue: JobQueue, a: ApprovalRow & { stepId: string }, run: Pick<RunRow, 'id' | 'incidentId' | 'playbook'>, at: Date,
 ): Promise<void> {
   const skip = a.policy.on_timeout === 'skip';
   await tx.query(`UPDATE approvals SET status = 'expired', decided_at = $2 WHERE id = $1`, [a.id, at]);
@@ -140,20 +139,20 @@ async function expireLocked(
   await appendTimeline(tx, [runEvent(run, at, 'approval.expired', FIREBREAK_ACTOR,
     `Nobody decided on step ${a.stepId} of ${run.playbook} within ${a.policy.timeout}: ${skip ? 'skipped' : 'playbook aborted'}`,
     { step: a.stepId, approval: a.id })]);
-  await enqueueJob(tx, approvalUpdateJob(a.incidentId, a.id));
-  if (skip) await advance(tx, run, at, FIREBREAK_ACTOR);
-  else await stopRun(tx, run, 'aborted', `the approval of step ${a.stepId} expired`, FIREBREAK_ACTOR, at);
+  await queue.enqueue(tx, approvalUpdateJob(a.incidentId, a.id));
+  if (skip) await advance(tx, queue, run, at, FIREBREAK_ACTOR);
+  else await stopRun(tx, queue, run, 'aborted', `the approval of step ${a.stepId} expired`, FIREBREAK_ACTOR, at);
 }
 
 /** Expires the approvals whose time is up (the scheduler's sweep). Several replicas may run it: rows are locked. */
-export async function expireApprovals(db: Db, at: Date, metrics: Metrics): Promise<number> {
+export async function expireApprovals(db: Db, queue: JobQueue, at: Date, metrics: Metrics): Promise<number> {
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<{ id: number }>(
       `SELECT id FROM approvals WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT 100 FOR UPDATE SKIP LOCKED`, [at],
     );
     for (const { id } of rows) {
       const locked = await lockApproval(tx, id);
-      if (locked) await expireLocked(tx, locked.a, locked.run, at);
+      if (locked) await expireLocked(tx, queue, locked.a, locked.run, at);
     }
     metrics.approvals.inc({ outcome: 'expired' }, rows.length);
     return rows.length;

@@ -3,7 +3,7 @@ import { claimRequest, saveResponse } from '../incidents/requests.js';
 import { appendTimeline } from '../incidents/timeline.js';
 import { stepJob } from './jobs.js';
 import { advance, runEvent, stopRun } from './progress.js';
-import { enqueueJob } from '../queue/queue.js';
+import type { JobQueue } from '../queue/job.js';
 import { updateStep, type RunRow } from './runs-sql.js';
 
 /** What a person chose for an interrupted step. */
@@ -19,7 +19,7 @@ export type AttentionOutcome =
  * people clicking give one choice. Retry runs the very parameters that ran (and were approved).
  */
 export async function resolveAttention(
-  db: Db, click: { stepRunId: number; user: string; choice: AttentionChoice; at: Date; requestKey: string },
+  db: Db, queue: JobQueue, click: { stepRunId: number; user: string; choice: AttentionChoice; at: Date; requestKey: string },
 ): Promise<AttentionOutcome> {
   return db.transaction(async (tx) => {
     const before = await claimRequest<AttentionOutcome>(tx, click.requestKey);
@@ -41,13 +41,13 @@ export async function resolveAttention(
         `${click.user} chose for interrupted step ${step.stepId} of ${run.playbook}: ${what}`, { step: step.stepId, choice: click.choice })]);
       if (click.choice === 'retry') {
         await updateStep(tx, click.stepRunId, { status: 'pending' });
-        await enqueueJob(tx, stepJob(step.incidentId, click.stepRunId));
+        await queue.enqueue(tx, stepJob(step.incidentId, click.stepRunId));
       } else if (click.choice === 'skip') {
         await updateStep(tx, click.stepRunId, { status: 'skipped', finished: click.at });
-        await advance(tx, run, click.at, click.user);
+        await advance(tx, queue, run, click.at, click.user);
       } else {
         await updateStep(tx, click.stepRunId, { status: 'aborted', finished: click.at });
-        await stopRun(tx, run, 'aborted', `${click.user} aborted it at interrupted step ${step.stepId}`, click.user, click.at);
+        await stopRun(tx, queue, run, 'aborted', `${click.user} aborted it at interrupted step ${step.stepId}`, click.user, click.at);
       }
       outcome = { outcome: 'done', choice: click.choice, step: step.stepId, playbook: run.playbook };
     }

@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../db/db.js';
+import type { Queryable } from '../db/db.js';
 import { appendTimeline } from '../incidents/timeline.js';
 import { FIREBREAK_ACTOR, incidentRef, OPEN_STATUSES, type IncidentStatus } from '../incidents/types.js';
 import type { Clock } from '../lib/clock.js';
@@ -14,13 +14,13 @@ import { continueAfter, decideFailure, decideStep } from './decide.js';
 import { insertEvidence, prepareEvidence, prepareOutput } from './evidence.js';
 import { approvalPostJob, attentionJob, evidenceJob } from './jobs.js';
 import { advance, runEvent, stopRun } from './progress.js';
-import { enqueueJob } from '../queue/queue.js';
-import { readStep, updateStep } from './runs-sql.js';
+import type { Job, JobHandler, JobQueue } from '../queue/job.js';
+import { insertApproval, readStep, updateStep } from './runs-sql.js';
 import { approvalHash, policyOf, renderStep } from './step-context.js';
-import type { JobHandler } from '../queue/worker.js';
 
+/** What the step handler is built from. */
 export interface InterpreterDeps {
-  db: Db;
+  queue: JobQueue;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
@@ -32,24 +32,29 @@ export interface InterpreterDeps {
 
 /** A step given no timeout may run this long. */
 export const DEFAULT_STEP_TIMEOUT_MS = 5 * 60_000;
+/** The longest any step may run, whatever its playbook says: a step holds a slot of the steps pool. */
+export const MAX_STEP_TIMEOUT_MS = 60 * 60_000;
 
 type Loaded = NonNullable<Awaited<ReturnType<typeof readStep>>>;
 type Started = { st: Loaded; def: Step; params: Record<string, unknown>; attempt: number };
+type StepJob = Job<{ incidentId: number; stepRunId: number }>;
 
 /**
  * The `playbook.step` job: decides (decide.ts), then does. Three phases: a transaction that claims
  * the step (status `running`), the action outside any transaction, a transaction that records the
  * outcome with its evidence and timeline and queues what comes next. A crash between the first and
- * the last leaves the step `running`: the next claim of its job sees it was interrupted.
+ * the last leaves the step `running`: the next claim of its job sees it was interrupted. Both
+ * transactions are fenced by the job's lease, and the outcome by the step's status and attempt: a
+ * worker whose job was taken over writes nothing, and a person's Skip or Abort stands.
  */
-export function createStepHandler(deps: InterpreterDeps): JobHandler {
-  const { db, clock, metrics } = deps;
+export function createStepHandler(deps: InterpreterDeps): JobHandler<{ incidentId: number; stepRunId: number }> {
+  const { queue, clock, metrics } = deps;
   const random = deps.random ?? Math.random;
 
   return async (job) => {
-    const stepRunId = Number(job.payload.stepRunId);
+    const { stepRunId } = job.payload;
     const now = clock.now();
-    const begun = await db.transaction(async (tx): Promise<Started | { postponeMs: number } | null> => {
+    const begun = await job.transaction(async (tx): Promise<Started | { postponeMs: number } | null> => {
       const st = await readStep(tx, stepRunId, true);
       if (!st || st.run.status !== 'running') return null;
       const { step, run, incident, approval } = st;
@@ -67,13 +72,13 @@ export function createStepHandler(deps: InterpreterDeps): JobHandler {
           await updateStep(tx, step.id, { status: 'cancelled', finished: now });
           await appendTimeline(tx, [runEvent(run, now, 'step.cancelled', FIREBREAK_ACTOR, `${ref} is ${incident.status}: step ${def.id} of ${run.playbook} cancelled`, { step: def.id })]);
           metrics.steps.inc({ action: def.action, outcome: 'cancelled' });
-          await advance(tx, run, now, FIREBREAK_ACTOR);
+          await advance(tx, queue, run, now, FIREBREAK_ACTOR);
           return null;
         case 'needs_attention':
           await updateStep(tx, step.id, { status: 'needs_attention', error: 'interrupted: firebreak stopped while this step ran, so whether it took effect is unknown' });
           await appendTimeline(tx, [runEvent(run, now, 'step.needs_attention', FIREBREAK_ACTOR,
             `Step ${def.id} of ${run.playbook} was interrupted and is not safe to repeat: it waits for someone to retry, skip or abort`, { step: def.id })]);
-          await enqueueJob(tx, attentionJob(run.incidentId, step.id));
+          await queue.enqueue(tx, attentionJob(run.incidentId, step.id));
           metrics.steps.inc({ action: def.action, outcome: 'needs_attention' });
           return null;
         case 'refuse':
@@ -88,16 +93,15 @@ export function createStepHandler(deps: InterpreterDeps): JobHandler {
           }
           const hash = approvalHash(step.action, rendered.params);
           const a = def.approval!;
-          const { rows } = await tx.query<{ id: number }>(
-            `INSERT INTO approvals (step_run_id, incident_id, policy, requested_by, params_hash, requested_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-            [step.id, run.incidentId, JSON.stringify(a), run.requestedBy, hash, now, new Date(now.getTime() + parseDuration(a.timeout))],
-          );
+          const approvalId = await insertApproval(tx, {
+            stepRunId: step.id, incidentId: run.incidentId, policy: a, requestedBy: run.requestedBy, paramsHash: hash,
+            requestedAt: now, expiresAt: new Date(now.getTime() + parseDuration(a.timeout)),
+          });
           await updateStep(tx, step.id, { status: 'waiting_approval', params: rendered.params, paramsHash: hash });
           await appendTimeline(tx, [runEvent(run, now, 'approval.requested', FIREBREAK_ACTOR,
             `Step ${def.id} of ${run.playbook} (${def.action}) waits for approval by ${a.approvers.join(', ')} (expires in ${a.timeout})`,
-            { step: def.id, approval: rows[0]!.id, paramsHash: hash })]);
-          await enqueueJob(tx, approvalPostJob(run.incidentId, rows[0]!.id));
+            { step: def.id, approval: approvalId, paramsHash: hash })]);
+          await queue.enqueue(tx, approvalPostJob(run.incidentId, approvalId));
           metrics.approvals.inc({ outcome: 'requested' });
           return null;
         }
@@ -128,14 +132,16 @@ export function createStepHandler(deps: InterpreterDeps): JobHandler {
       }
     });
     if (!begun || 'postponeMs' in begun) return begun ?? undefined;
-    return execute(begun);
+    return execute(begun, job);
   };
 
-  async function execute({ st, def, params, attempt }: Started): Promise<void | { postponeMs: number }> {
+  async function execute({ st, def, params, attempt }: Started, job: StepJob): Promise<void | { postponeMs: number }> {
     const { incident } = st;
     const log = deps.logger.child({ incident: incidentRef(incident.number), playbook: st.run.playbook, step: def.id, attempt });
-    const timeoutMs = def.timeout ? parseDuration(def.timeout) : DEFAULT_STEP_TIMEOUT_MS;
+    const timeoutMs = Math.min(def.timeout ? parseDuration(def.timeout) : DEFAULT_STEP_TIMEOUT_MS, MAX_STEP_TIMEOUT_MS);
     const controller = new AbortController();
+    // The job's signal aborts when its lease is lost or firebreak stops: the action stops too.
+    const signal = AbortSignal.any([controller.signal, job.signal]);
     let timer: NodeJS.Timeout | undefined;
     let result: ActionResult | undefined;
     let failure: unknown;
@@ -146,26 +152,32 @@ export function createStepHandler(deps: InterpreterDeps): JobHandler {
           reject(new ActionFailure(`step ${def.id} timed out after ${formatDuration(timeoutMs)}`, { retryable: true }));
         }, timeoutMs);
       });
+      const stopped = new Promise<never>((_, reject) => job.signal.addEventListener('abort', () => reject(job.signal.reason), { once: true }));
+      stopped.catch(() => {}); // the race below reads it, unless the action ends first
       const ctx = {
-        signal: controller.signal, commonLabels: incident.commonLabels,
+        signal, commonLabels: incident.commonLabels,
         incident: { id: incident.id, number: incident.number, ref: incidentRef(incident.number), severity: incident.severity, title: incident.title },
       };
-      result = await Promise.race([deps.actions[def.action as ActionName].run(params, ctx), timedOut]);
+      result = await Promise.race([deps.actions[def.action as ActionName].run(params, ctx), timedOut, stopped]);
     } catch (err) {
       failure = err;
     } finally {
       clearTimeout(timer);
     }
+    // Stopped from outside (lease lost, shutdown): this attempt records nothing. The step stays
+    // running, and the job's next claim finds it interrupted.
+    if (job.signal.aborted) throw job.signal.reason;
     const now = clock.now();
+    const still = { status: 'running' as const, attempts: attempt };
     if (result) {
       log.info({ summary: result.summary }, 'step succeeded');
       metrics.steps.inc({ action: def.action, outcome: 'succeeded' });
-      await db.transaction(async (tx) => {
+      await job.transaction(async (tx) => {
         const evidence = await keepEvidence(tx, st, def, result.evidence, result.summary);
-        await updateStep(tx, st.step.id, { status: 'succeeded', output: prepareOutput(result.output), error: null, finished: now });
+        await updateStep(tx, st.step.id, { status: 'succeeded', output: prepareOutput(result.output), error: null, finished: now }, still);
         await appendTimeline(tx, [runEvent(st.run, now, 'step.succeeded', FIREBREAK_ACTOR,
           `Step ${def.id} of ${st.run.playbook} succeeded: ${redactSecrets(result.summary).text}`, { step: def.id, attempt, ...evidence })]);
-        await advance(tx, st.run, now, FIREBREAK_ACTOR);
+        await advance(tx, queue, st.run, now, FIREBREAK_ACTOR);
       });
       return undefined;
     }
@@ -175,15 +187,15 @@ export function createStepHandler(deps: InterpreterDeps): JobHandler {
     const next = decideFailure(policyOf(def), attempt, retryable, random());
     log.warn({ err: message, next: next.kind }, 'step failed');
     metrics.steps.inc({ action: def.action, outcome: next.kind === 'retry' ? 'retried' : 'failed' });
-    return db.transaction(async (tx) => {
+    return job.transaction(async (tx) => {
       const evidence = await keepEvidence(tx, st, def, capture, message);
       if (next.kind === 'retry') {
-        await updateStep(tx, st.step.id, { status: 'pending', error: message });
+        await updateStep(tx, st.step.id, { status: 'pending', error: message }, still);
         await appendTimeline(tx, [runEvent(st.run, now, 'step.failed', FIREBREAK_ACTOR,
           `Step ${def.id} of ${st.run.playbook} failed (attempt ${attempt}), retrying: ${message}`, { step: def.id, attempt, retry: true, ...evidence })]);
         return { postponeMs: next.delayMs };
       }
-      await failStep(tx, st, def, message, evidence, now);
+      await failStep(tx, st, def, message, evidence, now, still);
       return undefined;
     });
   }
@@ -192,16 +204,18 @@ export function createStepHandler(deps: InterpreterDeps): JobHandler {
     if (!capture) return {};
     const prepared = prepareEvidence(capture, deps.evidenceMaxBytes);
     const id = await insertEvidence(tx, { ...prepared, incidentId: st.run.incidentId, stepRunId: st.step.id, kind: def.action });
-    await enqueueJob(tx, evidenceJob(st.run.incidentId, id, `${def.id}: ${redactSecrets(summary).text}`));
+    await queue.enqueue(tx, evidenceJob(st.run.incidentId, id, `${def.id}: ${redactSecrets(summary).text}`));
     return { evidence: id, sha256: prepared.sha256, bytes: prepared.size, truncated: prepared.truncated };
   }
 
   /** The step has failed for good: record it, then go on or stop the run, per its on_failure. */
-  async function failStep(tx: Queryable, st: Loaded, def: Step, reason: string, evidence: object | null, now: Date): Promise<void> {
-    await updateStep(tx, st.step.id, { status: 'failed', error: reason, finished: now });
+  async function failStep(
+    tx: Queryable, st: Loaded, def: Step, reason: string, evidence: object | null, now: Date, expect?: { status: 'running'; attempts: number },
+  ): Promise<void> {
+    await updateStep(tx, st.step.id, { status: 'failed', error: reason, finished: now }, expect);
     await appendTimeline(tx, [runEvent(st.run, now, 'step.failed', FIREBREAK_ACTOR,
       `Step ${def.id} of ${st.run.playbook} failed: ${reason}`, { step: def.id, ...evidence })]);
-    if (continueAfter(policyOf(def))) await advance(tx, st.run, now, FIREBREAK_ACTOR);
-    else await stopRun(tx, st.run, 'failed', `step ${def.id} failed`, FIREBREAK_ACTOR, now);
+    if (continueAfter(policyOf(def))) await advance(tx, queue, st.run, now, FIREBREAK_ACTOR);
+    else await stopRun(tx, queue, st.run, 'failed', `step ${def.id} failed`, FIREBREAK_ACTOR, now);
   }
 }

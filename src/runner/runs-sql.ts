@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/db.js';
+import { ErrorCode, FirebreakError } from '../lib/errors.js';
 import type { PlaybookDefinition } from '../playbooks/schema.js';
 import type { RunStatus, StepStatus } from './decide.js';
 
@@ -116,23 +117,44 @@ export async function earlierSteps(tx: Queryable, runId: number, position: numbe
   return rows;
 }
 
-/** Sets a step's status and whichever other fields are given. */
+/**
+ * Sets a step's status and whichever other fields are given. With `expect`, only while the step is
+ * still in that status at that attempt (an attempt's outcome); otherwise it throws JobLeaseLost and
+ * the caller's transaction writes nothing.
+ */
 export async function updateStep(
   tx: Queryable, id: number,
   f: { status: StepStatus; params?: unknown; paramsHash?: string; output?: unknown; error?: string | null; started?: Date; finished?: Date; countAttempt?: boolean },
+  expect?: { status: StepStatus; attempts: number },
 ): Promise<void> {
-  await tx.query(
+  const { rowCount } = await tx.query(
     `UPDATE step_runs SET status = $2,
         params = COALESCE($3::jsonb, params), params_hash = COALESCE($4, params_hash),
         output = CASE WHEN $5::boolean THEN $6::jsonb ELSE output END,
         error = CASE WHEN $7::boolean THEN $8 ELSE error END,
         started_at = COALESCE(started_at, $9), finished_at = COALESCE($10, finished_at),
         attempts = attempts + $11
-      WHERE id = $1`,
+      WHERE id = $1 AND ($12::text IS NULL OR (status = $12 AND attempts = $13))`,
     [id, f.status, f.params === undefined ? null : JSON.stringify(f.params), f.paramsHash ?? null,
       f.output !== undefined, f.output === undefined ? null : JSON.stringify(f.output),
-      f.error !== undefined, f.error ?? null, f.started ?? null, f.finished ?? null, f.countAttempt ? 1 : 0],
+      f.error !== undefined, f.error ?? null, f.started ?? null, f.finished ?? null, f.countAttempt ? 1 : 0,
+      expect?.status ?? null, expect?.attempts ?? null],
   );
+  if (expect && rowCount === 0) {
+    throw new FirebreakError(ErrorCode.JobLeaseLost, `step run ${id} is no longer ${expect.status} at attempt ${expect.attempts}: its outcome here is not recorded`);
+  }
+}
+
+/** Records an approval request for a gated step; returns its id. */
+export async function insertApproval(tx: Queryable, a: {
+  stepRunId: number; incidentId: number; policy: object; requestedBy: string; paramsHash: string; requestedAt: Date; expiresAt: Date;
+}): Promise<number> {
+  const { rows } = await tx.query<{ id: number }>(
+    `INSERT INTO approvals (step_run_id, incident_id, policy, requested_by, params_hash, requested_at, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+    [a.stepRunId, a.incidentId, JSON.stringify(a.policy), a.requestedBy, a.paramsHash, a.requestedAt, a.expiresAt],
+  );
+  return rows[0]!.id;
 }
 
 /** Statuses of a run's steps, in order, and the next step still to run. */

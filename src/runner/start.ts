@@ -10,9 +10,8 @@ import { selectPlaybooks, type PlaybookAlert } from '../playbooks/select.js';
 import type { Playbook } from '../playbooks/validate.js';
 import { noticeJob, stepJob } from './jobs.js';
 import { runEvent } from './progress.js';
-import { enqueueJob } from '../queue/queue.js';
+import type { JobHandler, JobQueue } from '../queue/job.js';
 import { insertRun } from './runs-sql.js';
-import type { JobHandler } from '../queue/worker.js';
 
 // Alerts read per incident for a run by hand: a storm's first thousand alerts show every kind in it.
 const ALERTS_READ = 1000;
@@ -21,7 +20,7 @@ interface StartIncident { id: number; number: number; severity: Severity }
 
 /** Starts a run of `playbook` in the caller's transaction. Null when alerts already started it here. */
 export async function startRun(
-  tx: Queryable, playbook: Playbook, incident: StartIncident, alert: PlaybookAlert, trigger: 'alert' | 'manual', requestedBy: string, at: Date,
+  tx: Queryable, queue: JobQueue, playbook: Playbook, incident: StartIncident, alert: PlaybookAlert, trigger: 'alert' | 'manual', requestedBy: string, at: Date,
 ): Promise<number | null> {
   const def = playbook.definition;
   const run = await insertRun(tx, { incidentId: incident.id, definition: def, hash: playbook.hash, alert, trigger, requestedBy, at });
@@ -37,10 +36,9 @@ export async function startRun(
       summary: `${incidentRef(incident.number)} severity ${incident.severity} → ${def.severity} by playbook ${def.name}`,
       data: { from: incident.severity, to: def.severity, playbook: def.name },
     }]);
-    await enqueueJob(tx, cardJob(incident.id));
+    await queue.enqueue(tx, cardJob(incident.id));
   }
-  await enqueueJob(tx, stepJob(incident.id, run.firstStepId));
-  await enqueueJob(tx, noticeJob(incident.id, run.id, 'started'));
+  await queue.enqueue(tx, stepJob(incident.id, run.firstStepId), noticeJob(incident.id, run.id, 'started'));
   return run.id;
 }
 
@@ -55,9 +53,9 @@ async function incidentAlerts(tx: Queryable, incidentId: number): Promise<Playbo
 }
 
 /** The `playbooks.match` job: starts every playbook the incident's firing alerts match, once per incident. */
-export function createMatchHandler(deps: { db: Db; clock: Clock; registry: PlaybookRegistry }): JobHandler {
+export function createMatchHandler(deps: { db: Db; queue: JobQueue; clock: Clock; registry: PlaybookRegistry }): JobHandler<{ incidentId: number }> {
   return async (job) => {
-    const incidentId = job.incidentId!;
+    const { incidentId } = job.payload;
     const playbooks = deps.registry.current();
     if (!playbooks.length) return;
     // Alerts fire far more often than playbooks start: a read outside any transaction settles most
@@ -66,7 +64,7 @@ export function createMatchHandler(deps: { db: Db; clock: Clock; registry: Playb
     if (!open) return;
     const matched = selectPlaybooks(playbooks.filter((p) => !started.includes(p.definition.name)), kinds);
     if (!matched.length) return;
-    await deps.db.transaction(async (tx) => {
+    await job.transaction(async (tx) => {
       const { rows } = await tx.query<StartIncident>(
         `SELECT id, number, severity FROM incidents WHERE id = $1 AND status IN ${OPEN_STATUSES_SQL} FOR NO KEY UPDATE`, [incidentId],
       );
@@ -75,7 +73,7 @@ export function createMatchHandler(deps: { db: Db; clock: Clock; registry: Playb
       const alerts = await alertsById(tx, [...new Set(matched.map((m) => m.alert.id))]);
       const at = deps.clock.now();
       for (const { playbook, alert } of matched) {
-        await startRun(tx, playbook, incident, alerts.get(alert.id)!, 'alert', 'alertmanager', at);
+        await startRun(tx, deps.queue, playbook, incident, alerts.get(alert.id)!, 'alert', 'alertmanager', at);
       }
     });
   };
@@ -123,7 +121,7 @@ export type ManualRunOutcome =
 
 /** `/incident run <playbook>`: starts it on the incident by hand (again, if it already ran). */
 export async function runPlaybookByHand(
-  db: Db, registry: PlaybookRegistry, target: IncidentTarget, name: string, ctx: { actor: string; at: Date; requestKey: string },
+  db: Db, queue: JobQueue, registry: PlaybookRegistry, target: IncidentTarget, name: string, ctx: { actor: string; at: Date; requestKey: string },
 ): Promise<ManualRunOutcome> {
   const playbook = registry.find(name);
   if (!playbook) return { outcome: 'unknown_playbook', known: registry.current().map((p) => p.definition.name) };
@@ -141,7 +139,7 @@ export async function runPlaybookByHand(
     else {
       const alerts = await incidentAlerts(tx, incident.id);
       const alert = selectPlaybooks([playbook], alerts)[0]?.alert ?? alerts[0] ?? { labels: {}, annotations: {} };
-      const runId = (await startRun(tx, playbook, incident, alert, 'manual', ctx.actor, ctx.at))!;
+      const runId = (await startRun(tx, queue, playbook, incident, alert, 'manual', ctx.actor, ctx.at))!;
       outcome = { outcome: 'started', runId, incident: incident.number, playbook: name, steps: playbook.definition.steps.length };
     }
     await saveResponse(tx, ctx.requestKey, outcome);

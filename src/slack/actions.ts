@@ -66,11 +66,11 @@ export async function runButton(deps: CommandDeps, click: ButtonClick): Promise<
       return approvalAnswer(await decideApproval(deps.db, deps, { approvalId: id, user: click.userId, choice, ...ctx }));
     }
     const attention = ATTENTION[click.actionId];
-    if (attention) return attentionAnswer(await resolveAttention(deps.db, { stepRunId: id, user: click.userId, choice: attention, ...ctx }), click.userId);
+    if (attention) return attentionAnswer(await resolveAttention(deps.db, deps.queue, { stepRunId: id, user: click.userId, choice: attention, ...ctx }), click.userId);
     const toChange = CHANGES[click.actionId];
     if (!toChange) return { ephemeral: ':warning: firebreak does not know this button.' };
     const change = toChange(click.userId);
-    const outcome = await changeIncident(deps.db, { id }, change, { actor: click.userId, ...ctx });
+    const outcome = await changeIncident(deps.db, deps.queue, { id }, change, { actor: click.userId, ...ctx });
     const reply = changeReply(outcome, change, click.userId, ':warning: This incident no longer exists.');
     return reply.response_type === 'ephemeral' ? { ephemeral: reply.text } : {};
   } catch (err) {

@@ -4,8 +4,7 @@ import { backends, type TestDatabase } from '../support/databases.js';
 import { fixture, INCIDENT_CHANNEL, metricValue, slackEnv, startTestApp, type TestApp } from '../support/app.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { cardJob } from '../../src/incidents/jobs.js';
-import { enqueueJob } from '../../src/queue/queue.js';
-import { count, incidentId, timeline } from '../support/state.js';
+import { incidentId, openJobs, timeline } from '../support/state.js';
 
 type Blocks = { type: string; text?: { text: string }; fields?: { text: string }[]; elements?: { text?: unknown; action_id?: string }[] }[];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -57,7 +56,7 @@ for (const backend of backends()) {
       assert.equal(slack.calls[0]!.token, 'xoxb-test-0000');
       await sleep(2_500); // longer than the update spacing: a second post or a needless update would show
       assert.deepEqual(slack.calls.map((c) => c.method), ['chat.postMessage']);
-      assert.equal(await count(database.db, 'jobs'), 0);
+      assert.equal(await openJobs(database.db), 0);
     });
 
     test('resolving shows on the same card, and the buttons go', async () => {
@@ -117,7 +116,7 @@ for (const backend of backends()) {
       // INC-1 is resolved; a note is a change that shows nowhere on the card, so change the severity.
       await database.db.transaction(async (tx) => {
         await tx.query("UPDATE incidents SET severity = 'sev2' WHERE number = 1");
-        await enqueueJob(tx, cardJob(await incidentId(tx, 1)));
+        await app.queue.enqueue(tx, cardJob(await incidentId(tx, 1)));
       });
       const again = await slack.waitFor('the card posted again', () => card(1));
       assert.notEqual(again.ts, old.ts);
