@@ -31,3 +31,8 @@ DROP TRIGGER incidents_keep_alerted ON incidents;
 DROP FUNCTION alerts_incident_exists();
 DROP FUNCTION incidents_keep_alerted();
 ALTER TABLE alerts ADD CONSTRAINT alerts_incident_id_fkey FOREIGN KEY (incident_id) REFERENCES incidents (id);
+
+-- When a post of an incident card, or of an approval request, began and its ts is not stored yet:
+-- the post may have reached Slack, so the next attempt looks for the message before posting again.
+ALTER TABLE incidents ADD COLUMN slack_card_post_started_at timestamptz;
+ALTER TABLE approvals ADD COLUMN slack_post_started_at timestamptz;

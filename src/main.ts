@@ -32,6 +32,7 @@ import { startScheduler } from './scheduler/scheduler.js';
 import { createSlackApi } from './slack/api.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import { createSlackJobs } from './slack/card-jobs.js';
+import { createMessageFinder } from './slack/post-once.js';
 import { createSlackChat, createSlackDirectory } from './slack/ports.js';
 import { createPostmortemSlackJobs } from './slack/postmortem-jobs.js';
 import { createRunnerSlackJobs } from './slack/runner-jobs.js';
@@ -126,9 +127,10 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     const commandDeps = { db, queue, clock, logger, metrics, registry, directory, pagerServices };
     if (config.slack && slackApi) {
       slackApp = createSlackApp(config.slack, commandDeps);
+      const finder = createMessageFinder(slackApi, logger);
       bindings.push(
-        ...createSlackJobs({ db, queue, clock, api: slackApi, slack: config.slack, persist: whileOpen }),
-        ...createRunnerSlackJobs({ db, api: slackApi, incidentChannel: config.slack.incidentChannel, persist: whileOpen }),
+        ...createSlackJobs({ db, queue, clock, api: slackApi, slack: config.slack, finder, persist: whileOpen }),
+        ...createRunnerSlackJobs({ db, api: slackApi, incidentChannel: config.slack.incidentChannel, finder, persist: whileOpen }),
         ...createPostmortemSlackJobs({ db, api: slackApi, incidentChannel: config.slack.incidentChannel }),
       );
       logger.info({ mode: slackApp.mode, channel: config.slack.incidentChannel, createChannels: config.slack.createChannels }, 'Slack is on');

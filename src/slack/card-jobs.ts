@@ -9,15 +9,19 @@ import { appendTimeline } from '../incidents/timeline.js';
 import { FIREBREAK_ACTOR, incidentRef } from '../incidents/types.js';
 import { safeMrkdwn } from '../lib/mrkdwn.js';
 import { defineJob, handle, type JobBinding, type JobQueue } from '../queue/job.js';
-import { slackErrorName, type SlackApi } from './api.js';
+import { slackErrorName, surelyNotDone, type SlackApi } from './api.js';
 import { cardText, incidentCard } from './blocks/card.js';
 import {
-  chooseCardChannel, forgetCardMessage, readCardPlace, recordCardPosted, recordCardSynced, recordIncidentChannel, type CardPlace,
+  chooseCardChannel, forgetCardMessage, markCardPostStarted, readCardPlace, recordCardPosted, recordCardSynced, recordIncidentChannel,
+  type CardPlace,
 } from './card-sql.js';
+import { messageMetadata, type MessageFinder } from './post-once.js';
 import { incidentChannelName } from './channel-name.js';
 
 /** At most one card update per incident per this interval: a storm of changes costs a few calls. */
 export const CARD_SPACING_MS = 2_000;
+/** The metadata event type of incident cards (their firebreak_id: the incident's id and opening time). */
+export const CARD_EVENT = 'firebreak_incident_card';
 /** After a card is first posted in an incident's own channel: pin it and link to it from the main channel. */
 export const CARD_POSTED = defineJob({
   kind: 'slack.card_posted', schema: incidentPayload.extend({ channel: z.string(), ts: z.string() }), pool: 'notify', needs: CHAT,
@@ -27,7 +31,8 @@ const NAME_ATTEMPTS = 20;
 
 /** The job handlers that keep Slack in step with the database. */
 export function createSlackJobs(deps: {
-  db: Db; queue: JobQueue; clock: Clock; api: SlackApi; slack: SlackConfig; persist: (p: { incidentId: number }) => Promise<boolean>;
+  db: Db; queue: JobQueue; clock: Clock; api: SlackApi; slack: SlackConfig; finder: MessageFinder;
+  persist: (p: { incidentId: number }) => Promise<boolean>;
 }): JobBinding[] {
   const { db, queue, clock, api, slack } = deps;
   const ignoring = (...names: string[]) => (err: unknown) => {
@@ -83,14 +88,24 @@ export function createSlackJobs(deps: {
     if (place.ts && digest === place.digest) return; // Slack already shows exactly this
     if (place.ts && place.waitMs > 0) return { postponeMs: place.waitMs };
     if (!place.ts) {
-      const res = await api.call<{ ok: boolean; channel: string; ts: string }>('chat.postMessage', {
-        channel: place.channel, ...message, unfurl_links: false, unfurl_media: false,
-      });
+      // Posted once, whatever happens in between: see post-once.ts.
+      const metadata = messageMetadata(CARD_EVENT, `${id}:${place.openedAt.getTime()}`);
+      const earlier = place.postStartedAt && (await deps.finder.find(place.channel, place.postStartedAt, metadata));
+      if (!earlier && !place.postStartedAt) await markCardPostStarted(db, id, true);
+      const res = earlier
+        ? { channel: place.channel, ts: earlier }
+        : await api.call<{ ok: boolean; channel: string; ts: string }>('chat.postMessage', {
+          channel: place.channel, ...message, metadata, unfurl_links: false, unfurl_media: false,
+        }).catch(async (err: unknown) => {
+          if (surelyNotDone(err)) await markCardPostStarted(db, id, false); // nothing to look for next time
+          throw err;
+        });
       await db.transaction(async (tx) => {
-        await recordCardPosted(tx, id, res.channel, res.ts, digest);
+        await recordCardPosted(tx, id, res.channel, res.ts, earlier ? null : digest);
         if (place.slackChannelId) await queue.enqueue(tx, CARD_POSTED.of({ incidentId: id, channel: res.channel, ts: res.ts }));
       });
-      return;
+      // A card found again shows what it showed then: bring it up to date.
+      return earlier ? { postponeMs: CARD_SPACING_MS } : undefined;
     }
     try {
       await api.call('chat.update', { channel: place.channel, ts: place.ts, ...message });

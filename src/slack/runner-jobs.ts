@@ -5,10 +5,14 @@ import { formatDuration } from '../lib/duration.js';
 import { safeMrkdwn } from '../lib/mrkdwn.js';
 import { handle, type JobBinding } from '../queue/job.js';
 import { APPROVAL_POST, APPROVAL_UPDATE, EVIDENCE_POST, RUN_NOTICE, STEP_ATTENTION } from '../runner/jobs.js';
-import { approvalView, evidenceView, recordApprovalMessage, runView, stepRunView } from '../runner/views.js';
-import { slackErrorName, type SlackApi } from './api.js';
+import { approvalView, evidenceView, markApprovalPostStarted, recordApprovalMessage, runView, stepRunView } from '../runner/views.js';
+import { slackErrorName, surelyNotDone, type SlackApi } from './api.js';
 import { approvalMessage, attentionMessage } from './blocks/approval.js';
 import { readCardPlace } from './card-sql.js';
+import { messageMetadata, type MessageFinder } from './post-once.js';
+
+/** The metadata event type of approval requests (their firebreak_id: the approval's id and request time). */
+export const APPROVAL_EVENT = 'firebreak_approval';
 
 // Before the card is posted there is no thread to write in: wait for it this long at a time.
 const WAIT_FOR_CARD_MS = 2_000;
@@ -17,7 +21,7 @@ const size = (bytes: number) => (bytes < 1024 ? `${bytes} B` : bytes < 1024 * 10
 
 /** The job handlers that show playbook runs in Slack: approvals, interrupted steps, evidence, run notices. */
 export function createRunnerSlackJobs(deps: {
-  db: Db; api: SlackApi; incidentChannel: string; persist: (p: { incidentId: number }) => Promise<boolean>;
+  db: Db; api: SlackApi; incidentChannel: string; finder: MessageFinder; persist: (p: { incidentId: number }) => Promise<boolean>;
 }): JobBinding[] {
   const { db, api } = deps;
   // Slack being down must not lose an approval request: these keep trying while the incident is open.
@@ -31,9 +35,20 @@ export function createRunnerSlackJobs(deps: {
   const approvalPost = handle(APPROVAL_POST, async (job) => {
     const a = await approvalView(db, job.payload.approvalId);
     if (!a || a.slackTs) return;
-    const place = await readCardPlace(db, a.incidentId, 0);
+    // Posted once, whatever happens in between (see post-once.ts): two live copies would be two
+    // sets of Approve buttons.
+    const metadata = messageMetadata(APPROVAL_EVENT, `${a.id}:${a.requestedAt.getTime()}`);
+    if (a.postStartedAt && a.slackChannel) {
+      const ts = await deps.finder.find(a.slackChannel, a.postStartedAt, metadata);
+      if (ts) return void (await recordApprovalMessage(db, a.id, a.slackChannel, ts));
+    }
+    const channel = a.slackChannel ?? (await readCardPlace(db, a.incidentId, 0))?.channel ?? deps.incidentChannel;
+    if (!a.postStartedAt) await markApprovalPostStarted(db, a.id, channel, true);
     const res = await api.call<{ ok: boolean; channel: string; ts: string }>('chat.postMessage', {
-      channel: place?.channel ?? deps.incidentChannel, ...approvalMessage(a), unfurl_links: false, unfurl_media: false,
+      channel, ...approvalMessage(a), metadata, unfurl_links: false, unfurl_media: false,
+    }).catch(async (err: unknown) => {
+      if (surelyNotDone(err)) await markApprovalPostStarted(db, a.id, channel, false); // nothing to look for next time
+      throw err;
     });
     await recordApprovalMessage(db, a.id, res.channel, res.ts);
   }, options);

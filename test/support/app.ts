@@ -35,7 +35,7 @@ export async function startTestApp(
 ): Promise<TestApp> {
   // Retries and polls fast, so that failure tests take seconds (production waits seconds to minutes);
   // expired approvals are swept every second.
-  const worker = { pollMs: 500, backoffBaseMs: 100, shutdownGraceMs: 1_000 };
+  const worker = { pollMs: 500, backoffBaseMs: 100, backoffMaxMs: 250, shutdownGraceMs: 1_000 };
   const config = loadConfig({
     PORT: '0', HOST: '127.0.0.1', ALERTMANAGER_WEBHOOK_TOKEN: TOKEN, LOG_LEVEL: 'debug', PLAYBOOKS_DIR: NO_PLAYBOOKS, ...env,
   });
