@@ -8,7 +8,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { redactSecrets } from '../lib/redact.js';
 import type { ActionName } from '../playbooks/action-params.js';
-import type { Step } from '../playbooks/schema.js';
+import { MAX_STEP_TIMEOUT, type Step } from '../playbooks/schema.js';
 import { ActionFailure, type Action, type ActionResult, type Capture } from './action.js';
 import { continueAfter, decideFailure, decideStep } from './decide.js';
 import { insertEvidence, prepareEvidence, prepareOutput } from './evidence.js';
@@ -32,8 +32,8 @@ export interface InterpreterDeps {
 
 /** A step given no timeout may run this long. */
 export const DEFAULT_STEP_TIMEOUT_MS = 5 * 60_000;
-/** The longest any step may run, whatever its playbook says: a step holds a slot of the steps pool. */
-export const MAX_STEP_TIMEOUT_MS = 60 * 60_000;
+/** The longest any step may run (a playbook asking for more is refused at load): a step holds a slot of the steps pool. */
+export const MAX_STEP_TIMEOUT_MS = parseDuration(MAX_STEP_TIMEOUT);
 
 type Loaded = NonNullable<Awaited<ReturnType<typeof readStep>>>;
 type Started = { st: Loaded; def: Step; params: Record<string, unknown>; attempt: number };
