@@ -1,6 +1,6 @@
 import type { Db, Queryable } from '../db/db.js';
 import type { JobQueue } from '../queue/job.js';
-import { setIncidentStatus } from './incidents-sql.js';
+import { setIncidentSeverity, setIncidentStatus } from './incidents-sql.js';
 import { cardJob, commanderJob, openingJobs, pagerJob, postmortemJob } from './jobs.js';
 import { decideStatusAction, type StatusAction } from './lifecycle.js';
 import { targetCondition } from './queries.js';
@@ -80,7 +80,7 @@ async function applyChange(tx: Queryable, queue: JobQueue, target: IncidentTarge
     }
     case 'severity':
       if (change.severity !== previous.severity) {
-        await tx.query('UPDATE incidents SET severity = $2 WHERE id = $1', [previous.id, change.severity]);
+        await setIncidentSeverity(tx, previous.id, change.severity);
         incident = { ...previous, severity: change.severity };
         entry = event('incident.severity_changed', `${ref} severity ${previous.severity} → ${change.severity} by ${ctx.actor}`,
           { from: previous.severity, to: change.severity });

@@ -87,6 +87,23 @@ export async function setIncidentStatus(tx: Queryable, queue: JobQueue, id: numb
   if (status === 'resolved') await queue.enqueue(tx, resolvedJob(id), postmortemJob(id, FIREBREAK_ACTOR));
 }
 
+/** The incident's commander now (null: none, or no such incident). */
+export async function readIncidentCommander(db: Queryable, id: number): Promise<string | null> {
+  const { rows } = await db.query<{ commander: string | null }>('SELECT commander FROM incidents WHERE id = $1', [id]);
+  return rows[0]?.commander ?? null;
+}
+
+/** Sets the incident's severity (its timeline event and jobs are the caller's). */
+export async function setIncidentSeverity(tx: Queryable, id: number, severity: Severity): Promise<void> {
+  await tx.query('UPDATE incidents SET severity = $2 WHERE id = $1', [id, severity]);
+}
+
+/** The id of incident INC-`number`, or null when there is none. */
+export async function incidentIdByNumber(db: Queryable, number: number): Promise<number | null> {
+  const { rows } = await db.query<{ id: number }>('SELECT id FROM incidents WHERE number = $1', [number]);
+  return rows[0]?.id ?? null;
+}
+
 /** The incident's number (INC-n), or null when there is no such incident. */
 export async function readIncidentNumber(db: Queryable, id: number): Promise<number | null> {
   const { rows } = await db.query<{ number: number }>('SELECT number FROM incidents WHERE id = $1', [id]);

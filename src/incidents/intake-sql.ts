@@ -33,8 +33,8 @@ export async function readGroupState(tx: Queryable, groupKey: string, alerts: re
        SELECT id, number, status FROM incidents WHERE group_key = $4 ORDER BY id DESC LIMIT 1),
      -- One index probe per fingerprint, whatever the statistics say. As a plain join (or a LATERAL
      -- the planner flattens into one) a fast-growing, not yet analyzed alerts table made the planner
-     -- hash-join a scan of every alert on each webhook: 3 ms at 15,000 alerts, growing with the
-     -- table. OFFSET 0 keeps the subquery from being flattened.
+     -- hash-join a scan of every alert on each webhook, a cost growing with the table. OFFSET 0
+     -- keeps the subquery from being flattened.
      found AS (
        SELECT k.i, a.starts_at = k.sa AS exact, a.id, a.incident_id, a.number, a.status, a.starts_at
          FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS k(fp, sa, i)
@@ -123,8 +123,8 @@ const updateAlertsSql = (rows: number, now: number) => `
 
 /**
  * Inserts the alert rows of parameter `$rows` at time `$now`: rows the read found none of. A plain
- * INSERT, not an upsert: checking each row for a conflict first cost Postgres 9% of its time per
- * webhook in bench:ingest. Should another group's notification have written the same alert since
+ * INSERT, not an upsert: checking each row for a conflict first was a large share of Postgres's
+ * time per webhook in bench:ingest (CHANGELOG). Should another group's notification have written the same alert since
  * the read (an alert routed to two groups), the insert fails with a unique violation and
  * ingestNotification runs the transaction again.
  */

@@ -7,8 +7,6 @@ export enum ErrorCode {
   SlackUnavailable = 'SLACK_UNAVAILABLE',
   SlackRateLimited = 'SLACK_RATE_LIMITED',
   SlackRefused = 'SLACK_REFUSED',
-  IncidentNotFound = 'INCIDENT_NOT_FOUND',
-  InvalidTransition = 'INVALID_TRANSITION',
   StepFailed = 'STEP_FAILED',
   PagerDutyUnavailable = 'PAGERDUTY_UNAVAILABLE',
   /** A job refused at enqueue: its payload does not match its type's schema, or nothing here handles it. */

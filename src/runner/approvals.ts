@@ -1,16 +1,18 @@
 import type { Db, Queryable } from '../db/db.js';
+import { readIncidentCommander } from '../incidents/incidents-sql.js';
 import { claimRequest, saveResponse } from '../incidents/requests.js';
 import { appendTimeline } from '../incidents/timeline.js';
 import { FIREBREAK_ACTOR } from '../incidents/types.js';
 import { describeError } from '../lib/errors.js';
 import type { Metrics } from '../lib/metrics.js';
-import { groupHandles, mayDecide, type ApprovalPolicy } from './approvers.js';
+import { groupHandles, mayDecide } from './approvers.js';
 import { continueAfter } from './decide.js';
 import { approvalUpdateJob, stepJob } from './jobs.js';
 import type { Directory } from './ports.js';
 import { advance, runEvent, stopRun } from './progress.js';
 import type { JobQueue } from '../queue/job.js';
-import { APPROVAL_COLUMNS, updateStep, type ApprovalRow, type RunRow } from './runs-sql.js';
+import { lockApprovalRow, lockExpiredApprovals, readApprovalPolicy, recordVotes, settleApproval } from './approvals-sql.js';
+import { readRunHead, updateStep, type ApprovalRow, type RunRow } from './runs-sql.js';
 import { policyOf } from './step-context.js';
 
 /** How a click on Approve or Deny went. A retried click gets the first one's outcome. */
@@ -32,16 +34,9 @@ export interface ApprovalClick {
 }
 
 async function lockApproval(tx: Queryable, id: number) {
-  const { rows } = await tx.query<ApprovalRow & { stepId: string; runId: number; position: number; stepStatus: string }>(
-    `SELECT ${APPROVAL_COLUMNS}, s.step_id AS "stepId", s.run_id AS "runId", s.position, s.status AS "stepStatus"
-       FROM approvals a JOIN step_runs s ON s.id = a.step_run_id WHERE a.id = $1 FOR UPDATE OF a, s`,
-    [id],
-  );
-  const a = rows[0];
+  const a = await lockApprovalRow(tx, id);
   if (!a) return null;
-  const run = (await tx.query<Pick<RunRow, 'id' | 'incidentId' | 'playbook' | 'definition'>>(
-    'SELECT id, incident_id AS "incidentId", playbook, definition FROM playbook_runs WHERE id = $1', [a.runId],
-  )).rows[0]!;
+  const run = (await readRunHead(tx, a.runId))!;
   return { a, run };
 }
 
@@ -51,13 +46,11 @@ async function lockApproval(tx: Queryable, id: number) {
  */
 export async function decideApproval(db: Db, deps: { queue: JobQueue; directory: Directory | undefined; metrics: Metrics }, click: ApprovalClick): Promise<ApprovalOutcome> {
   // Group membership is read from Slack before the transaction (no network call holds a lock).
-  const { rows: found } = await db.query<{ policy: ApprovalPolicy; incidentId: number }>(
-    'SELECT policy, incident_id AS "incidentId" FROM approvals WHERE id = $1', [click.approvalId],
-  );
-  if (!found[0]) return { outcome: 'not_found' };
+  const found = await readApprovalPolicy(db, click.approvalId);
+  if (!found) return { outcome: 'not_found' };
   const groups = new Map<string, readonly string[]>();
   const unreadable: string[] = [];
-  for (const handle of groupHandles(found[0].policy.approvers)) {
+  for (const handle of groupHandles(found.policy.approvers)) {
     try {
       groups.set(handle, deps.directory ? await deps.directory.groupMembers(handle) : []);
     } catch (err) {
@@ -65,9 +58,9 @@ export async function decideApproval(db: Db, deps: { queue: JobQueue; directory:
     }
   }
   let onCall: readonly string[] = [];
-  if (found[0].policy.approvers.includes('oncall')) {
+  if (found.policy.approvers.includes('oncall')) {
     try {
-      onCall = deps.directory ? await deps.directory.onCall(found[0].incidentId) : [];
+      onCall = deps.directory ? await deps.directory.onCall(found.incidentId) : [];
     } catch (err) {
       unreadable.push(`on-call (${describeError(err)})`);
     }
@@ -95,8 +88,8 @@ async function decide(
     await expireLocked(tx, queue, a, run, click.at);
     return { outcome: 'expired' };
   }
-  const { rows } = await tx.query<{ commander: string | null }>('SELECT commander FROM incidents WHERE id = $1', [a.incidentId]);
-  const verdict = mayDecide(a.policy, { user: click.user, choice: click.choice, commander: rows[0]?.commander ?? null, requester: a.requestedBy, ...known });
+  const commander = await readIncidentCommander(tx, a.incidentId);
+  const verdict = mayDecide(a.policy, { user: click.user, choice: click.choice, commander, requester: a.requestedBy, ...known });
   const event = (kind: Parameters<typeof runEvent>[2], summary: string, data: Record<string, unknown> = {}) =>
     runEvent(run, click.at, kind, click.user, summary, { step: a.stepId, approval: a.id, ...data });
   if (!verdict.ok) {
@@ -105,7 +98,7 @@ async function decide(
     return { outcome: 'refused', reason };
   }
   if (click.choice === 'deny') {
-    await tx.query(`UPDATE approvals SET status = 'denied', decided_by = $2, decided_at = $3 WHERE id = $1`, [a.id, click.user, click.at]);
+    await settleApproval(tx, a.id, { status: 'denied', by: click.user, at: click.at });
     await updateStep(tx, a.stepRunId, { status: 'denied', finished: click.at, error: `denied by ${click.user}` });
     await appendTimeline(tx, [event('approval.denied', `Step ${a.stepId} of ${run.playbook} denied by ${click.user}`)]);
     await queue.enqueue(tx, approvalUpdateJob(a.incidentId, a.id));
@@ -117,13 +110,12 @@ async function decide(
   if (a.approvedBy.includes(click.user)) return { outcome: 'voted_before' };
   const votes = [...a.approvedBy, click.user];
   if (votes.length < a.policy.min_approvals) {
-    await tx.query('UPDATE approvals SET approved_by = $2 WHERE id = $1', [a.id, votes]);
+    await recordVotes(tx, a.id, votes);
     await appendTimeline(tx, [event('approval.vote', `${click.user} approved step ${a.stepId} of ${run.playbook} (${votes.length} of ${a.policy.min_approvals})`)]);
     await queue.enqueue(tx, approvalUpdateJob(a.incidentId, a.id));
     return { outcome: 'vote', step: a.stepId, votes: votes.length, needed: a.policy.min_approvals };
   }
-  await tx.query(`UPDATE approvals SET status = 'approved', approved_by = $2, decided_by = $3, decided_at = $4 WHERE id = $1`,
-    [a.id, votes, click.user, click.at]);
+  await settleApproval(tx, a.id, { status: 'approved', by: click.user, at: click.at, approvedBy: votes });
   await updateStep(tx, a.stepRunId, { status: 'pending' });
   await appendTimeline(tx, [event('approval.approved', `Step ${a.stepId} of ${run.playbook} approved by ${votes.join(', ')}`, { approvers: votes })]);
   await queue.enqueue(tx, approvalUpdateJob(a.incidentId, a.id), stepJob(a.incidentId, a.stepRunId));
@@ -134,7 +126,7 @@ async function expireLocked(
   tx: Queryable, queue: JobQueue, a: ApprovalRow & { stepId: string }, run: Pick<RunRow, 'id' | 'incidentId' | 'playbook'>, at: Date,
 ): Promise<void> {
   const skip = a.policy.on_timeout === 'skip';
-  await tx.query(`UPDATE approvals SET status = 'expired', decided_at = $2 WHERE id = $1`, [a.id, at]);
+  await settleApproval(tx, a.id, { status: 'expired', by: null, at });
   await updateStep(tx, a.stepRunId, { status: skip ? 'skipped' : 'expired', finished: at, error: 'the approval expired' });
   await appendTimeline(tx, [runEvent(run, at, 'approval.expired', FIREBREAK_ACTOR,
     `Nobody decided on step ${a.stepId} of ${run.playbook} within ${a.policy.timeout}: ${skip ? 'skipped' : 'playbook aborted'}`,
@@ -147,14 +139,12 @@ async function expireLocked(
 /** Expires the approvals whose time is up (the scheduler's sweep). Several replicas may run it: rows are locked. */
 export async function expireApprovals(db: Db, queue: JobQueue, at: Date, metrics: Metrics): Promise<number> {
   return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ id: number }>(
-      `SELECT id FROM approvals WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT 100 FOR UPDATE SKIP LOCKED`, [at],
-    );
-    for (const { id } of rows) {
+    const ids = await lockExpiredApprovals(tx, at, 100);
+    for (const id of ids) {
       const locked = await lockApproval(tx, id);
       if (locked) await expireLocked(tx, queue, locked.a, locked.run, at);
     }
-    metrics.approvals.inc({ outcome: 'expired' }, rows.length);
-    return rows.length;
+    metrics.approvals.inc({ outcome: 'expired' }, ids.length);
+    return ids.length;
   });
 }

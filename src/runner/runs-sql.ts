@@ -69,6 +69,14 @@ export const APPROVAL_COLUMNS = `a.id, a.step_run_id AS "stepRunId", a.incident_
   a.expires_at AS "expiresAt", a.status, a.approved_by AS "approvedBy", a.decided_by AS "decidedBy",
   a.slack_channel AS "slackChannel", a.slack_ts AS "slackTs"`;
 
+/** A run's identity and definition (what decisions about its steps read). */
+export async function readRunHead(tx: Queryable, runId: number): Promise<Pick<RunRow, 'id' | 'incidentId' | 'playbook' | 'definition'> | null> {
+  const { rows } = await tx.query<Pick<RunRow, 'id' | 'incidentId' | 'playbook' | 'definition'>>(
+    'SELECT id, incident_id AS "incidentId", playbook, definition FROM playbook_runs WHERE id = $1', [runId],
+  );
+  return rows[0] ?? null;
+}
+
 /** Inserts a run and all its steps (pending). Null when an alert-started run of it already exists. */
 export async function insertRun(
   tx: Queryable,
