@@ -4,7 +4,7 @@ import { incidentRef, type TimelineEntry } from '../incidents/types.js';
 import { finalRunStatus } from './decide.js';
 import { approvalUpdateJob, noticeJob, stepJob } from './jobs.js';
 import type { JobQueue } from '../queue/job.js';
-import { closeOpenSteps, finishRun, runProgress, type RunRow } from './runs-sql.js';
+import { cancelPendingApprovals, cancelWaitingSteps, closeOpenSteps, finishRun, runningRuns, runProgress, type RunRow } from './runs-sql.js';
 
 /** A timeline entry about a run (or one of its steps). */
 export function runEvent(
@@ -45,11 +45,7 @@ export async function stopRun(
 /** Cancels the pending approvals of these steps, and has their messages updated. */
 export async function cancelApprovals(tx: Queryable, queue: JobQueue, stepRunIds: readonly number[], at: Date): Promise<void> {
   if (!stepRunIds.length) return;
-  const { rows } = await tx.query<{ id: number; incidentId: number }>(
-    `UPDATE approvals SET status = 'cancelled', decided_at = $2
-      WHERE step_run_id = ANY($1::bigint[]) AND status = 'pending' RETURNING id, incident_id AS "incidentId"`,
-    [stepRunIds, at],
-  );
+  const rows = await cancelPendingApprovals(tx, stepRunIds, at);
   await queue.enqueue(tx, ...rows.map((a) => approvalUpdateJob(a.incidentId, a.id)));
 }
 
@@ -58,20 +54,10 @@ export async function cancelApprovals(tx: Queryable, queue: JobQueue, stepRunIds
  * cancelled (a running step finishes). Runs with nothing left to do finish.
  */
 export async function cancelForResolvedIncident(tx: Queryable, queue: JobQueue, incidentId: number, number: number, at: Date, actor: string): Promise<number> {
-  const { rows: runs } = await tx.query<Pick<RunRow, 'id' | 'incidentId' | 'playbook' | 'definition'>>(
-    `SELECT id, incident_id AS "incidentId", playbook, definition FROM playbook_runs
-      WHERE incident_id = $1 AND status = 'running' ORDER BY id`,
-    [incidentId],
-  );
   let cancelled = 0;
-  for (const run of runs) {
+  for (const run of await runningRuns(tx, incidentId)) {
     const keep = run.definition.steps.map((s, i) => (s.run_when_resolved ? i : -1)).filter((i) => i >= 0);
-    const { rows } = await tx.query<{ id: number; stepId: string }>(
-      `UPDATE step_runs SET status = 'cancelled', finished_at = $3
-        WHERE run_id = $1 AND status IN ('pending', 'waiting_approval', 'needs_attention') AND NOT (position = ANY($2::int[]))
-        RETURNING id, step_id AS "stepId"`,
-      [run.id, keep, at],
-    );
+    const rows = await cancelWaitingSteps(tx, run.id, keep, at);
     if (!rows.length) continue;
     cancelled += rows.length;
     await cancelApprovals(tx, queue, rows.map((r) => r.id), at);

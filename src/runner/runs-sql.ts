@@ -183,6 +183,37 @@ export async function finishRun(tx: Queryable, runId: number, status: RunStatus,
   return rowCount > 0;
 }
 
+/** The incident's runs under way, oldest first. */
+export async function runningRuns(tx: Queryable, incidentId: number): Promise<Pick<RunRow, 'id' | 'incidentId' | 'playbook' | 'definition'>[]> {
+  const { rows } = await tx.query<Pick<RunRow, 'id' | 'incidentId' | 'playbook' | 'definition'>>(
+    `SELECT id, incident_id AS "incidentId", playbook, definition FROM playbook_runs
+      WHERE incident_id = $1 AND status = 'running' ORDER BY id`,
+    [incidentId],
+  );
+  return rows;
+}
+
+/** Cancels a run's steps that have not started, but those at the positions in `keep`; returns them. */
+export async function cancelWaitingSteps(tx: Queryable, runId: number, keep: readonly number[], at: Date): Promise<{ id: number; stepId: string }[]> {
+  const { rows } = await tx.query<{ id: number; stepId: string }>(
+    `UPDATE step_runs SET status = 'cancelled', finished_at = $3
+      WHERE run_id = $1 AND status IN ('pending', 'waiting_approval', 'needs_attention') AND NOT (position = ANY($2::int[]))
+      RETURNING id, step_id AS "stepId"`,
+    [runId, keep, at],
+  );
+  return rows;
+}
+
+/** Cancels the pending approvals of these steps; returns them. */
+export async function cancelPendingApprovals(tx: Queryable, stepRunIds: readonly number[], at: Date): Promise<{ id: number; incidentId: number }[]> {
+  const { rows } = await tx.query<{ id: number; incidentId: number }>(
+    `UPDATE approvals SET status = 'cancelled', decided_at = $2
+      WHERE step_run_id = ANY($1::bigint[]) AND status = 'pending' RETURNING id, incident_id AS "incidentId"`,
+    [stepRunIds, at],
+  );
+  return rows;
+}
+
 /** Sets every not-yet-finished step of a run to `status`; returns their ids. */
 export async function closeOpenSteps(tx: Queryable, runId: number, status: 'aborted' | 'cancelled', at: Date): Promise<number[]> {
   const { rows } = await tx.query<{ id: number }>(
