@@ -1,5 +1,7 @@
 -- The job queue as a module of its own: it knows nothing of incidents, fences each attempt's
--- writes with a lease token, and keeps finished jobs until housekeeping prunes them.
+-- writes with a lease token, and keeps finished jobs until housekeeping prunes them. Also: the
+-- alerts → incidents foreign key back in place of migration 0010's triggers, and the notes that
+-- let a Slack post interrupted by a crash be found rather than made twice.
 
 -- A job's payload names what it is about; the incident moves there from its own column (pending
 -- jobs of an earlier version keep it).
