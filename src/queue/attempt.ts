@@ -3,7 +3,7 @@ import { retryTransient } from '../db/retry.js';
 import { describeError, ErrorCode, FirebreakError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { backoffMs } from './backoff.js';
-import type { Job, JobBinding } from './job.js';
+import { payloadRefused, type Job, type JobBinding } from './job.js';
 import { completeJob, extendLease, failJob, holdsLease, retryJob, type ClaimedRow, type Lease } from './jobs-sql.js';
 import type { QueueMetrics } from './metrics.js';
 
@@ -75,9 +75,7 @@ export async function runAttempt(ctx: AttemptContext, binding: JobBinding, row: 
   let payload: unknown;
   try {
     const parsed = type.schema.safeParse(row.payload);
-    if (!parsed.success) {
-      throw new FirebreakError(ErrorCode.JobInvalid, `job ${row.kind}: the stored payload is refused: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'}: ${i.message}`).join('; ')}`);
-    }
+    if (!parsed.success) throw payloadRefused(row.kind, 'the stored payload', parsed.error);
     payload = parsed.data;
     const job: Job<unknown> = {
       id: row.id, kind: row.kind, payload, attempts: row.attempts, signal,

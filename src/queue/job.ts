@@ -16,6 +16,7 @@
  */
 import type { z } from 'zod';
 import type { Queryable } from '../db/db.js';
+import { ErrorCode, FirebreakError } from '../lib/errors.js';
 
 /** The pools, each with its own concurrency (configuration: JOB_<POOL>_CONCURRENCY). */
 export const POOLS = ['steps', 'notify', 'internal'] as const;
@@ -68,6 +69,12 @@ export function defineJob<P>(d: {
     of: (payload, options = {}) => ({ type: type as JobType<unknown>, payload, ...options }),
   };
   return type;
+}
+
+/** The error for a payload its job type's schema refuses (`what`: where it was found), naming each bad field. */
+export function payloadRefused(kind: string, what: string, error: z.ZodError): FirebreakError {
+  const fields = error.issues.map((i) => `${['payload', ...i.path.map(String)].join('.')}: ${i.message}`);
+  return new FirebreakError(ErrorCode.JobInvalid, `job ${kind}: ${what} is refused: ${fields.join('; ')}`);
 }
 
 /** A claimed job, as its handler sees it. */

@@ -5,7 +5,7 @@ import { describeError, ErrorCode, FirebreakError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { runAttempt, type AttemptContext } from './attempt.js';
 import { countJobs } from './inspect-sql.js';
-import { POOLS, type JobBinding, type JobQueue, type NewJob, type PoolName } from './job.js';
+import { payloadRefused, POOLS, type JobBinding, type JobQueue, type NewJob, type PoolName } from './job.js';
 import { insertJobs, JOBS_CHANNEL, releaseAllLeases, type JobRow } from './jobs-sql.js';
 import { createQueueMetrics } from './metrics.js';
 import { startPool, type Pool } from './worker.js';
@@ -64,9 +64,7 @@ export function createQueue(o: QueueOptions): Queue {
     }
     if (bound.type !== type) throw refuse(`job ${type.kind} is declared twice`);
     const parsed = type.schema.safeParse(job.payload);
-    if (!parsed.success) {
-      throw refuse(`job ${type.kind}: the payload is refused: ${parsed.error.issues.map((i) => `${['payload', ...i.path].join('.')}: ${i.message}`).join('; ')}`);
-    }
+    if (!parsed.success) throw payloadRefused(type.kind, 'the payload', parsed.error);
     return { kind: type.kind, payload: parsed.data, uniqueKey: type.key(parsed.data) ?? null, runAt: job.runAt ?? null };
   };
 

@@ -5,6 +5,7 @@ import { ErrorCode, FirebreakError } from '../../src/lib/errors.js';
 import { PLAYBOOK_STEP } from '../../src/runner/jobs.js';
 import { listJobs, pruneJobs, retryFailedJob } from '../../src/queue/inspect-sql.js';
 import { defineJob, handle } from '../../src/queue/job.js';
+import { JOBS_CHANNEL } from '../../src/queue/jobs-sql.js';
 import type { Queue } from '../../src/queue/queue.js';
 import { backends, type TestDatabase } from '../support/databases.js';
 import { startTestQueue, testJob, waitUntil } from '../support/queue.js';
@@ -58,6 +59,13 @@ for (const backend of backends()) {
       await db().transaction((tx) => q.enqueue(tx, typed.of({ text: 'hello' })));
       await waitUntil('the typed job to run', () => seen.length === 1);
       assert.deepEqual(seen, ['HELLO'], 'the handler reads the payload as the schema parsed it');
+      // A row written by something else (an older version, a hand-made INSERT) is checked when claimed.
+      await db().query(`WITH j AS (INSERT INTO jobs (kind, payload) VALUES ('test.typed', '{"text": 7}') RETURNING kind)
+                        SELECT pg_notify('${JOBS_CHANNEL}', kind) FROM j`);
+      await waitUntil('the bad row to fail', async () => (await listJobs(db(), { state: 'failed', limit: 1 })).length === 1);
+      assert.equal((await listJobs(db(), { state: 'failed', limit: 1 }))[0]!.lastError,
+        'job test.typed: the stored payload is refused: payload.text: Invalid input: expected string, received number');
+      assert.deepEqual(seen, ['HELLO'], 'its handler never saw it');
       await db().query('DELETE FROM jobs');
     });
 
