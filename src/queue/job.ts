@@ -89,7 +89,9 @@ export interface Job<P> {
   /**
    * Runs `fn` in a transaction that commits only while this attempt still holds the job (else it
    * throws JobLeaseLost and nothing of `fn` is kept). A transient database error is retried in
-   * process, so that work already done is recorded rather than repeated.
+   * process, so that work already done is recorded rather than repeated; as a lost answer to COMMIT
+   * is one, `fn` must find out from the rows whether it already ran (a step's outcome is written
+   * only while the step is still running).
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
 }

@@ -139,8 +139,10 @@ export function createStepHandler(deps: InterpreterDeps): JobHandler<{ incidentI
     const { incident } = st;
     const log = deps.logger.child({ incident: incidentRef(incident.number), playbook: st.run.playbook, step: def.id, attempt });
     const timeoutMs = Math.min(def.timeout ? parseDuration(def.timeout) : DEFAULT_STEP_TIMEOUT_MS, MAX_STEP_TIMEOUT_MS);
+    // The job's signal aborts when its lease is lost or firebreak stops: the action stops too (and
+    // does not start, should that have happened since the step was claimed).
+    job.signal.throwIfAborted();
     const controller = new AbortController();
-    // The job's signal aborts when its lease is lost or firebreak stops: the action stops too.
     const signal = AbortSignal.any([controller.signal, job.signal]);
     let timer: NodeJS.Timeout | undefined;
     let result: ActionResult | undefined;
