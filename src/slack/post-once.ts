@@ -35,12 +35,12 @@ const UNREADABLE = new Set(['missing_scope', 'not_in_channel', 'method_not_suppo
 
 /** Finds messages firebreak posted: by their metadata, among this app's messages in a channel's recent history. */
 export function createMessageFinder(api: SlackApi, logger: Logger) {
+  // Asked once per process (and again after a failure).
   let botId: Promise<string> | undefined;
-  const ourBot = () => {
-    botId ??= api.call<{ ok: boolean; bot_id: string }>('auth.test', {}).then((r) => r.bot_id);
-    botId.catch(() => { botId = undefined; }); // asked again next time
-    return botId;
-  };
+  const ourBot = () => (botId ??= api.call<{ ok: boolean; bot_id: string }>('auth.test', {}).then((r) => r.bot_id, (err: unknown) => {
+    botId = undefined;
+    throw err;
+  }));
 
   const history = async (channel: string, oldest: string, cursor: string | undefined) =>
     api.call<HistoryPage>('conversations.history', {
