@@ -6,6 +6,7 @@ import { loadConfig, readProcessEnv, type Config } from './config/config.js';
 import { readSecret } from './config/secrets.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
+import { incidentIdByNumber } from './incidents/incidents-sql.js';
 import { describeError, ErrorCode, FirebreakError } from './lib/errors.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
@@ -127,11 +128,11 @@ async function postmortemCommand(config: Config, logger: Logger, args: string[])
   const db = await openDatabase(config.database, logger);
   try {
     await migrate(db);
-    const { rows } = await db.query<{ id: number }>('SELECT id FROM incidents WHERE number = $1', [Number(ref[1])]);
-    if (!rows[0]) return { out: '', err: `firebreak: there is no incident INC-${ref[1]}\n`, code: 1 };
+    const id = await incidentIdByNumber(db, Number(ref[1]));
+    if (id === null) return { out: '', err: `firebreak: there is no incident INC-${ref[1]}\n`, code: 1 };
     const p = config.playbooks;
     const source = p.prometheusUrl ? createPrometheusMetricsSource({ fetch, baseUrl: p.prometheusUrl, clock: systemClock }) : undefined;
-    const draft = (await draftPostmortem(db, rows[0].id, source, systemClock.now()))!;
+    const draft = (await draftPostmortem(db, id, source, systemClock.now()))!;
     if (out) {
       await mkdir(out, { recursive: true });
       await writeFile(join(out, `INC-${draft.number}-postmortem.md`), draft.markdown);

@@ -13,7 +13,7 @@ import { describeDatabase, openDatabase } from './db/open.js';
 import { startHttpServer } from './http/server.js';
 import { createPagerDutyWebhookHandler } from './http/pagerduty-webhook.js';
 import { createWebhookHandler } from './http/webhook.js';
-import { JOB_INCIDENT_CARD, JOB_INCIDENT_COMMANDER, JOB_INCIDENT_OPENED, JOB_PAGER_SYNC } from './incidents/jobs.js';
+import { isIncidentOpen } from './incidents/incidents-sql.js';
 import { pageIncident } from './incidents/pages-sql.js';
 import { FIREBREAK_ACTOR } from './incidents/types.js';
 import { countOpenIncidentsBySeverity } from './incidents/queries.js';
@@ -24,17 +24,19 @@ import { createPagerDutyClient } from './pagerduty/client.js';
 import { createOnCallLookup } from './pagerduty/oncall.js';
 import { createPagerJobs } from './pagerduty/sync.js';
 import { createPlaybookRegistry } from './playbooks/registry.js';
-import { createPostmortemJobs, JOB_POSTMORTEM_POST } from './postmortem/draft.js';
+import { createPostmortemJobs } from './postmortem/draft.js';
+import { pruneJobs } from './queue/inspect-sql.js';
+import type { JobBinding } from './queue/job.js';
+import { createQueue, type Queue, type QueueOptions } from './queue/queue.js';
 import { expireApprovals } from './runner/approvals.js';
 import { createRunnerJobs } from './runner/handlers.js';
-import { CHAT_JOB_KINDS } from './runner/jobs.js';
-import { startWorker, type JobHandler, type WorkerOptions } from './runner/worker.js';
 import { pruneOldRows } from './scheduler/housekeeping.js';
 import { startScheduler } from './scheduler/scheduler.js';
 import { createSlackApi } from './slack/api.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
-import { createSlackJobs, JOB_CARD_POSTED } from './slack/card-jobs.js';
+import { createSlackJobs } from './slack/card-jobs.js';
 import { learnSlackIdentity, type IdentityLearner, type IdentityRetry } from './slack/identity.js';
+import { createMessageFinder } from './slack/post-once.js';
 import { createSlackChat, createSlackDirectory } from './slack/ports.js';
 import { createPostmortemSlackJobs } from './slack/postmortem-jobs.js';
 import { createRunnerSlackJobs } from './slack/runner-jobs.js';
@@ -44,18 +46,20 @@ export interface Firebreak {
   url: string;
   db: Db;
   metrics: Metrics;
+  /** The job queue (enqueueing, and the pools running in this process). */
+  queue: Queue;
   /** Reads the playbook directory again (SIGHUP). */
   reloadPlaybooks(): Promise<void>;
   /** Graceful stop: no new requests, in-flight ones finish, then the database closes (unless it was handed in). */
   close(): Promise<void>;
 }
 
-/** What tests may replace: the database, the clock, outbound fetch, the worker's pace. */
+/** What tests may replace: the database, the clock, outbound fetch, the job queue's pace. */
 export interface FirebreakDeps {
   db?: Db;
   clock?: Clock;
   fetch?: typeof fetch;
-  worker?: Pick<WorkerOptions, 'pollMs' | 'backoffBaseMs'>;
+  worker?: Pick<QueueOptions, 'pollMs' | 'backoffBaseMs' | 'backoffMaxMs' | 'shutdownGraceMs'>;
   /** Seconds field first (node-cron); tests sweep expired approvals every second. */
   approvalSweep?: string;
   /** Trusts a test server's certificate for PagerDuty's Events API (https only). */
@@ -89,9 +93,16 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     }
     const metrics = createMetrics(() => countOpenIncidentsBySeverity(db));
     const registry = await createPlaybookRegistry(config.playbooks.dir, logger, metrics, (variable) => readSecret(variable) !== undefined);
+    const jobs = config.jobs;
+    const queue = createQueue({
+      db, logger, registry: metrics.registry, concurrency: jobs.concurrency, leaseMs: jobs.leaseMs, soleWorker: db.kind === 'pglite',
+      shutdownGraceMs: jobs.shutdownGraceMs, ...deps.worker,
+    });
+    // Notifications about an open incident never give up: Slack or PagerDuty will be back.
+    const whileOpen = (p: { incidentId: number }) => isIncidentOpen(db, p.incidentId);
     const webhook = createWebhookHandler({
-      db, clock, logger, metrics, webhookToken: config.webhookToken, webhookUnauthenticated: config.webhookUnauthenticated,
-      maxBytes: config.webhookMaxBytes, cards: config.slack !== undefined,
+      db, queue, clock, logger, metrics, webhookToken: config.webhookToken, webhookUnauthenticated: config.webhookUnauthenticated,
+      maxBytes: config.webhookMaxBytes,
       mayStartPlaybook: registry.matchesAny,
     });
     const checkReady = async () => {
@@ -102,7 +113,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     const pd = config.pagerduty;
     const pager = pd && createPagerDutyClient({ config: pd, metrics, agent: deps.pagerAgent });
     const pagerServices = pd && pd.services.size ? [...pd.services.keys()] : undefined;
-    const page: PageFn | undefined = pagerServices && ((incidentId, service) => pageIncident(db, { id: incidentId }, service, pagerServices, {
+    const page: PageFn | undefined = pagerServices && ((incidentId, service) => pageIncident(db, queue, { id: incidentId }, service, pagerServices, {
       actor: FIREBREAK_ACTOR, at: clock.now(), requestKey: `playbook-page:${randomUUID()}`, reason: 'a playbook step',
     }));
     const onCall = pd?.apiToken && pager ? createOnCallLookup({ db, pager, config: pd, clock }) : undefined;
@@ -117,49 +128,49 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       // One byte over the evidence cap, so that a cut is known and recorded.
       captureBytes: p.evidenceMaxBytes + 1,
     });
-    const nothing: JobHandler = async () => {};
-    let handlers: Record<string, JobHandler> = {
+    // The handlers of the integrations that are on: a job of one that is off is never queued.
+    const bindings: JobBinding[] = [
       ...createRunnerJobs({
-        db, clock, logger, metrics, registry, actions, evidenceMaxBytes: p.evidenceMaxBytes, directory, secrets: readSecret,
+        db, queue, clock, logger, metrics, registry, actions, evidenceMaxBytes: p.evidenceMaxBytes, directory, secrets: readSecret,
         approverReadDelaysMs: deps.approverReadDelaysMs,
       }),
-      // With PagerDuty off there is nothing to sync: the jobs complete at once rather than pile up.
-      ...(pd && pager && pagerServices ? createPagerJobs({ db, clock, logger, pager, config: pd }) : { [JOB_PAGER_SYNC]: nothing }),
+      ...(pd && pager && pagerServices ? createPagerJobs({ db, queue, clock, logger, pager, config: pd, persist: whileOpen }) : []),
       ...createPostmortemJobs({
-        db, clock, logger, metrics,
+        db, queue, clock, logger, metrics,
         source: p.prometheusUrl ? createPrometheusMetricsSource({ fetch: deps.fetch ?? fetch, baseUrl: p.prometheusUrl, clock }) : undefined,
       }),
-    };
+    ];
     if (pd) logger.info({ services: pagerServices ?? [], eventsHost: pd.eventsHost, minSeverity: pd.minSeverity, onCall: Boolean(onCall) }, 'PagerDuty is on');
 
     let slackApp: SlackApp | undefined;
     let identity: IdentityLearner | undefined;
-    const commandDeps = { db, clock, logger, metrics, registry, access: createAccess(config.access, directory), pagerServices };
+    const commandDeps = { db, queue, clock, logger, metrics, registry, access: createAccess(config.access, directory), pagerServices };
     if (config.slack && slackApi) {
       identity = learnSlackIdentity(slackApi, logger, deps.slackIdentityRetry);
       slackApp = createSlackApp(config.slack, commandDeps, identity.current);
       const warning = openPolicyWarning(config.access);
       if (warning) logger.warn(warning);
-      handlers = {
-        ...handlers,
-        ...createSlackJobs({ db, clock, api: slackApi, slack: config.slack }),
-        ...createRunnerSlackJobs({ db, api: slackApi, incidentChannel: config.slack.incidentChannel }),
+      const finder = createMessageFinder(slackApi, logger);
+      bindings.push(
+        ...createSlackJobs({ db, queue, clock, api: slackApi, slack: config.slack, finder, persist: whileOpen }),
+        ...createRunnerSlackJobs({ db, api: slackApi, incidentChannel: config.slack.incidentChannel, finder, persist: whileOpen }),
         ...createPostmortemSlackJobs({ db, api: slackApi, incidentChannel: config.slack.incidentChannel }),
-      };
+      );
       logger.info({ mode: slackApp.mode, channel: config.slack.incidentChannel, createChannels: config.slack.createChannels }, 'Slack is on');
     } else {
-      // Nothing to show incidents on: their jobs complete at once rather than pile up.
-      for (const kind of [JOB_INCIDENT_OPENED, JOB_INCIDENT_CARD, JOB_INCIDENT_COMMANDER, JOB_CARD_POSTED, ...CHAT_JOB_KINDS, JOB_POSTMORTEM_POST]) handlers[kind] = nothing;
       logger.info('Slack is off (SLACK_BOT_TOKEN unset): incidents are recorded but not posted');
       const gated = registry.current().filter((pb) => pb.definition.steps.some((s) => s.approval)).map((pb) => pb.definition.name);
       if (gated.length) logger.warn({ playbooks: gated }, 'Slack is off: steps that need approval cannot be approved and will expire');
     }
-    const worker = await startWorker({ db, handlers, logger, metrics, leaseMs: config.jobLeaseMs, soleWorker: db.kind === 'pglite', ...deps.worker });
+    await queue.start(bindings);
     const stopScheduler = startScheduler(db, logger, [
-      { name: 'approvals.expire', schedule: deps.approvalSweep ?? '*/5 * * * * *', run: async () => void (await expireApprovals(db, clock.now(), metrics)) },
-      { name: 'housekeeping', schedule: '0 17 * * * *', run: async () => void (await pruneOldRows(db)) },
+      { name: 'approvals.expire', schedule: deps.approvalSweep ?? '*/5 * * * * *', run: async () => void (await expireApprovals(db, queue, clock.now(), metrics)) },
+      { name: 'housekeeping', schedule: '0 17 * * * *', run: async () => {
+        const jobsPruned = await pruneJobs(db, jobs.keepDoneMs, jobs.keepFailedMs);
+        logger.info({ rows: await pruneOldRows(db), jobs: jobsPruned }, 'housekeeping: old rows pruned');
+      } },
     ]);
-    const pagerDutyWebhook = pd?.webhookSecrets.length ? createPagerDutyWebhookHandler({ db, clock, logger, secrets: pd.webhookSecrets }) : undefined;
+    const pagerDutyWebhook = pd?.webhookSecrets.length ? createPagerDutyWebhookHandler({ db, queue, clock, logger, secrets: pd.webhookSecrets }) : undefined;
     const http = await startHttpServer({ logger, metrics, webhook, checkReady, slackEvents: slackApp?.events, pagerDutyWebhook }, config.port, config.host);
     slackApp?.start();
     logger.info({ url: http.url }, 'firebreak is listening');
@@ -169,13 +180,14 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       url: http.url,
       db,
       metrics,
+      queue,
       reloadPlaybooks: () => registry.reload(),
       async close() {
         identity?.stop();
         await slackApp?.stop();
         await http.close();
         await stopScheduler();
-        await worker.stop();
+        await queue.stop();
         if (!deps.db) await db.close();
         logger.info('firebreak stopped');
       },

@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { accessPolicy, EVERYONE, type AccessPolicy } from '../access/permissions.js';
+import type { DatabaseConfig } from '../db/open.js';
 import { DEFAULT_PAGER_SERVICE } from '../incidents/paging.js';
 import { ErrorCode, FirebreakError } from '../lib/errors.js';
 import { isLoopbackHost } from '../lib/loopback.js';
-
-/** Where the data lives: a Postgres server, or the embedded PGlite directory. */
-export type DatabaseConfig = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+import type { PoolName } from '../queue/job.js';
 
 /** Validated, frozen configuration: the only thing the rest of firebreak knows of the environment. */
 export interface Config {
@@ -22,12 +21,24 @@ export interface Config {
   /** Undefined when Slack is off (no bot token). */
   readonly slack: SlackConfig | undefined;
   readonly playbooks: PlaybooksConfig;
-  /** A running job's lease; a job whose process died is taken over after at most this long. */
-  readonly jobLeaseMs: number;
+  readonly jobs: JobsConfig;
   /** Undefined when PagerDuty is off (no routing key, service or API token). */
   readonly pagerduty: PagerDutyConfig | undefined;
   /** Who may do what (ACCESS_*): a permission left unset is everyone's, `admin` nobody's. */
   readonly access: AccessPolicy;
+}
+
+/** How the job queue runs in this process. */
+export interface JobsConfig {
+  /** A running job's lease; a job whose process died is taken over after at most this long. */
+  readonly leaseMs: number;
+  /** Jobs each pool runs at once here; 0: none (other replicas run them). */
+  readonly concurrency: Readonly<Record<PoolName, number>>;
+  /** Done jobs are kept this long, failed ones that long, then housekeeping deletes them. */
+  readonly keepDoneMs: number;
+  readonly keepFailedMs: number;
+  /** On SIGTERM, how long running jobs may take to finish before they are stopped and queued again. */
+  readonly shutdownGraceMs: number;
 }
 
 /** A PagerDuty service firebreak pages: its Events API v2 routing key and the escalation policy whose on-call it shows. */
@@ -111,6 +122,8 @@ const boolean = () => z.enum(['true', 'false', '1', '0'], { error: 'must be true
 const holders = () => list(/^(\*|[UW][A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]*)$/, 'Slack user ids (U…), @user-group handles or *, separated by commas')
   .refine((xs) => xs.length > 0, { error: 'must name at least one holder (leave it unset for everyone)' });
 
+const HOUR_MS = 3_600_000;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const envSchema = z.object({
@@ -154,6 +167,15 @@ const envSchema = z.object({
   EVIDENCE_MAX_BYTES: optional(integer(1024, 64 * 1024 * 1024)),
   // 2 s floor: the lease is renewed every third of it, so shorter would be mostly renewals.
   JOB_LEASE_SECONDS: optional(integer(2, 3600)),
+  // Pools: 0 leaves a pool's jobs to other replicas. 100 is far above what one process can use.
+  JOB_STEPS_CONCURRENCY: optional(integer(0, 100)),
+  JOB_NOTIFY_CONCURRENCY: optional(integer(0, 100)),
+  JOB_INTERNAL_CONCURRENCY: optional(integer(0, 100)),
+  // At least an hour: a job just done is what an operator asks about. At most ten years.
+  JOB_KEEP_DONE_HOURS: optional(integer(1, 87_600)),
+  JOB_KEEP_FAILED_HOURS: optional(integer(1, 87_600)),
+  // Orchestrators kill a process some seconds after SIGTERM (Kubernetes: 30 s by default).
+  SHUTDOWN_GRACE_SECONDS: optional(integer(0, 3600)),
   PATH: optional(z.string()),
   PAGERDUTY_ROUTING_KEY: optional(z.string().regex(ROUTING_KEY, { error: 'must be an Events API v2 integration key (32 letters and digits)' })),
   PAGERDUTY_SERVICES: optional(
@@ -257,7 +279,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       alertmanagerUrl: e.ALERTMANAGER_URL?.replace(/\/?$/, '/'),
       evidenceMaxBytes: e.EVIDENCE_MAX_BYTES ?? 1024 * 1024,
     }),
-    jobLeaseMs: (e.JOB_LEASE_SECONDS ?? 30) * 1000,
+    jobs: Object.freeze({
+      leaseMs: (e.JOB_LEASE_SECONDS ?? 30) * 1000,
+      concurrency: Object.freeze({ steps: e.JOB_STEPS_CONCURRENCY ?? 8, notify: e.JOB_NOTIFY_CONCURRENCY ?? 4, internal: e.JOB_INTERNAL_CONCURRENCY ?? 2 }),
+      keepDoneMs: (e.JOB_KEEP_DONE_HOURS ?? 24) * HOUR_MS,
+      keepFailedMs: (e.JOB_KEEP_FAILED_HOURS ?? 14 * 24) * HOUR_MS,
+      shutdownGraceMs: (e.SHUTDOWN_GRACE_SECONDS ?? 20) * 1000,
+    }),
     pagerduty: pagerDutyConfig(e),
     access: accessPolicy({
       read: e.ACCESS_READ, respond: e.ACCESS_RESPOND, command: e.ACCESS_COMMAND, run: e.ACCESS_RUN, page: e.ACCESS_PAGE, admin: e.ACCESS_ADMIN,

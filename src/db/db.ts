@@ -49,10 +49,10 @@ export interface TransactionOptions {
   /**
    * Plan the transaction's statements once per connection and reuse the plan, for a hot path whose
    * statements find rows by key. Postgres otherwise re-plans a prepared statement on every run when
-   * it guesses that its parameters matter: for the intake's read, a third of a millisecond per
-   * small webhook. JIT is off in such a transaction: a plan costed over jit_above_cost (the
-   * intake's read, on a large alerts table not yet analyzed) was compiled again on every run, about
-   * 12 ms each. Only the Postgres adapter caches plans; PGlite ignores this.
+   * it guesses that its parameters matter, as it did for the intake's read on every webhook. JIT is
+   * off in such a transaction: a plan costed over jit_above_cost (the intake's read, on a large
+   * alerts table not yet analyzed) was compiled again on every run, at many times the cost of the
+   * query itself (CHANGELOG). Only the Postgres adapter caches plans; PGlite ignores this.
    */
   planOnce?: boolean;
 }

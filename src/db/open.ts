@@ -1,8 +1,10 @@
-import type { DatabaseConfig } from '../config/config.js';
 import type { Logger } from '../lib/logger.js';
 import type { Db } from './db.js';
 import { createPgDb } from './pg.js';
 import { openPgliteDb } from './pglite.js';
+
+/** Where the data lives: a Postgres server, or the embedded PGlite directory. */
+export type DatabaseConfig = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
 
 /** Opens the configured database: Postgres with DATABASE_URL, embedded PGlite otherwise. */
 export async function openDatabase(config: DatabaseConfig, logger: Logger): Promise<Db> {

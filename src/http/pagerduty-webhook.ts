@@ -9,6 +9,7 @@ import { incidentRef } from '../incidents/types.js';
 import type { Clock } from '../lib/clock.js';
 import { describeError, ErrorCode, FirebreakError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import type { JobQueue } from '../queue/job.js';
 import { readBody } from './body.js';
 import { HttpError, sendJson } from './respond.js';
 
@@ -47,7 +48,7 @@ export function verifyPagerDutySignature(header: string | undefined, body: Buffe
  * firebreak paged (found by incident_key, our dedup key) are acknowledged or resolved here too, once
  * per PagerDuty event id.
  */
-export function createPagerDutyWebhookHandler(deps: { db: Db; clock: Clock; logger: Logger; secrets: readonly string[] }) {
+export function createPagerDutyWebhookHandler(deps: { db: Db; queue: JobQueue; clock: Clock; logger: Logger; secrets: readonly string[] }) {
   const handle = async (req: IncomingMessage): Promise<Record<string, unknown>> => {
     const body = await readBody(req, MAX_BYTES);
     if (!verifyPagerDutySignature(req.headers['x-pagerduty-signature'] as string | undefined, body, deps.secrets)) {
@@ -71,7 +72,7 @@ export function createPagerDutyWebhookHandler(deps: { db: Db; clock: Clock; logg
     const incidentId = key ? await incidentOfDedupKey(deps.db, key) : null;
     if (incidentId === null) return { status: 'ignored', reason: 'not an incident firebreak paged' };
     const who = (event.agent?.summary ?? 'PagerDuty').slice(0, 80);
-    const outcome = await changeIncident(deps.db, { id: incidentId }, { kind: 'status', action }, {
+    const outcome = await changeIncident(deps.db, deps.queue, { id: incidentId }, { kind: 'status', action }, {
       actor: `pagerduty:${who}`, at: deps.clock.now(), requestKey: `pagerduty:${event.id}`,
     });
     if (outcome.outcome === 'not_found') return { status: 'ignored', reason: 'incident not found' };

@@ -71,7 +71,7 @@ export function createWebhookHandler(deps: WebhookDeps) {
     const n: Notification = parsed.value;
     let result;
     try {
-      result = await ingestNotification(db, n, clock.now(), { cards: deps.cards, mayStartPlaybook: deps.mayStartPlaybook });
+      result = await ingestNotification(db, n, clock.now(), { queue: deps.queue, mayStartPlaybook: deps.mayStartPlaybook });
     } catch (err) {
       // A data exception (SQLSTATE class 22) means this body can never be stored: a 5xx would make
       // Alertmanager retry it forever. Refuse it and keep it, like any invalid payload.

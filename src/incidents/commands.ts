@@ -1,6 +1,6 @@
 import type { Db, Queryable } from '../db/db.js';
-import { enqueueJob } from '../runner/queue.js';
-import { setIncidentStatus } from './incidents-sql.js';
+import type { JobQueue } from '../queue/job.js';
+import { setIncidentSeverity, setIncidentStatus } from './incidents-sql.js';
 import { cardJob, commanderJob, openingJobs, pagerJob, postmortemJob } from './jobs.js';
 import { decideStatusAction, type StatusAction } from './lifecycle.js';
 import { targetCondition } from './queries.js';
@@ -43,17 +43,17 @@ export type ChangeOutcome =
  * Applies one change in one transaction with its timeline event and a card update. A change that
  * changes nothing (acknowledging twice) records nothing, so a double click is one event.
  */
-export async function changeIncident(db: Db, target: IncidentTarget, change: IncidentChange, ctx: RequestContext): Promise<ChangeOutcome> {
+export async function changeIncident(db: Db, queue: JobQueue, target: IncidentTarget, change: IncidentChange, ctx: RequestContext): Promise<ChangeOutcome> {
   return db.transaction(async (tx) => {
     const before = await claimRequest<ChangeOutcome>(tx, ctx.requestKey);
     if (before) return before;
-    const outcome = await applyChange(tx, target, change, ctx);
+    const outcome = await applyChange(tx, queue, target, change, ctx);
     await saveResponse(tx, ctx.requestKey, outcome);
     return outcome;
   });
 }
 
-async function applyChange(tx: Queryable, target: IncidentTarget, change: IncidentChange, ctx: RequestContext): Promise<ChangeOutcome> {
+async function applyChange(tx: Queryable, queue: JobQueue, target: IncidentTarget, change: IncidentChange, ctx: RequestContext): Promise<ChangeOutcome> {
   const [where, param] = targetCondition(target, 1);
   const { rows } = await tx.query<ChangedIncident>(
     `SELECT i.id, i.number, i.title, i.status, i.severity, i.commander FROM incidents i WHERE ${where} FOR NO KEY UPDATE`,
@@ -72,7 +72,7 @@ async function applyChange(tx: Queryable, target: IncidentTarget, change: Incide
       const decision = decideStatusAction(previous.status, change.action);
       if (decision.kind === 'refused') return { outcome: 'refused', incident: previous, reason: `${ref} cannot be changed: ${decision.reason}` };
       if (decision.kind === 'move') {
-        await setIncidentStatus(tx, previous.id, decision.to, ctx.at);
+        await setIncidentStatus(tx, queue, previous.id, decision.to, ctx.at);
         incident = { ...previous, status: decision.to };
         entry = event('incident.status_changed', `${ref} ${decision.to} by ${ctx.actor}`, { from: previous.status, to: decision.to });
       }
@@ -80,7 +80,7 @@ async function applyChange(tx: Queryable, target: IncidentTarget, change: Incide
     }
     case 'severity':
       if (change.severity !== previous.severity) {
-        await tx.query('UPDATE incidents SET severity = $2 WHERE id = $1', [previous.id, change.severity]);
+        await setIncidentSeverity(tx, previous.id, change.severity);
         incident = { ...previous, severity: change.severity };
         entry = event('incident.severity_changed', `${ref} severity ${previous.severity} → ${change.severity} by ${ctx.actor}`,
           { from: previous.severity, to: change.severity });
@@ -100,9 +100,9 @@ async function applyChange(tx: Queryable, target: IncidentTarget, change: Incide
   }
   if (!entry) return { outcome: 'unchanged', incident, previous };
   await appendTimeline(tx, [entry]);
-  await enqueueJob(tx, cardJob(previous.id));
-  if (change.kind === 'commander') await enqueueJob(tx, commanderJob(previous.id, change.user));
-  if (change.kind === 'severity') await enqueueJob(tx, pagerJob(previous.id)); // a raised severity may page
+  await queue.enqueue(tx, cardJob(previous.id));
+  if (change.kind === 'commander') await queue.enqueue(tx, commanderJob(previous.id, change.user));
+  if (change.kind === 'severity') await queue.enqueue(tx, pagerJob(previous.id)); // a raised severity may page
   return { outcome: 'changed', incident, previous };
 }
 
@@ -113,7 +113,7 @@ export interface Declaration {
 }
 
 /** Opens a declared incident (no alert group) with its timeline event and the opening job. */
-export async function declareIncident(db: Db, d: Declaration, ctx: RequestContext): Promise<{ id: number; number: number }> {
+export async function declareIncident(db: Db, queue: JobQueue, d: Declaration, ctx: RequestContext): Promise<{ id: number; number: number }> {
   return db.transaction(async (tx) => {
     const before = await claimRequest<{ id: number; number: number }>(tx, ctx.requestKey);
     if (before) return before;
@@ -128,19 +128,19 @@ export async function declareIncident(db: Db, d: Declaration, ctx: RequestContex
       summary: `${incidentRef(created.number)} declared by ${ctx.actor}: ${d.title} (${d.severity})`,
       data: { declared: true, title: d.title, severity: d.severity },
     }]);
-    for (const job of openingJobs(created.id)) await enqueueJob(tx, job);
+    await queue.enqueue(tx, ...openingJobs(created.id));
     await saveResponse(tx, ctx.requestKey, created);
     return created;
   });
 }
 
 /** Queues a (re)draft of the target incident's postmortem; its number, or null when there is no such incident. */
-export async function requestPostmortem(db: Db, target: IncidentTarget, actor: string): Promise<number | null> {
+export async function requestPostmortem(db: Db, queue: JobQueue, target: IncidentTarget, actor: string): Promise<number | null> {
   return db.transaction(async (tx) => {
     const [where, param] = targetCondition(target, 1);
     const { rows } = await tx.query<{ id: number; number: number }>(`SELECT i.id, i.number FROM incidents i WHERE ${where}`, [param]);
     if (!rows[0]) return null;
-    await enqueueJob(tx, postmortemJob(rows[0].id, actor));
+    await queue.enqueue(tx, postmortemJob(rows[0].id, actor));
     return rows[0].number;
   });
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AdvisoryLock, Queryable } from '../db/db.js';
-import { enqueueJob } from '../runner/queue.js';
+import type { JobQueue } from '../queue/job.js';
 import { postmortemJob, resolvedJob } from './jobs.js';
 import { followStatusInPages } from './pages-sql.js';
 import { FIREBREAK_ACTOR, OPEN_STATUSES_SQL as OPEN, type IncidentStatus, type Severity } from './types.js';
@@ -79,13 +79,39 @@ const STATUS_TIMESTAMP: Partial<Record<IncidentStatus, string>> = {
  * Moves the incident to `status`, stamping that status's time once; its pages follow, and a resolved
  * incident has its waiting steps cancelled and its postmortem drafted.
  */
-export async function setIncidentStatus(tx: Queryable, id: number, status: IncidentStatus, at: Date): Promise<void> {
+export async function setIncidentStatus(tx: Queryable, queue: JobQueue, id: number, status: IncidentStatus, at: Date): Promise<void> {
   const column = STATUS_TIMESTAMP[status];
   if (!column) await tx.query('UPDATE incidents SET status = $2 WHERE id = $1', [id, status]);
   else await tx.query(`UPDATE incidents SET status = $2, ${column} = COALESCE(${column}, $3) WHERE id = $1`, [id, status, at]);
-  await followStatusInPages(tx, id, status);
-  if (status === 'resolved') {
-    await enqueueJob(tx, resolvedJob(id));
-    await enqueueJob(tx, postmortemJob(id, FIREBREAK_ACTOR));
-  }
+  await followStatusInPages(tx, queue, id, status);
+  if (status === 'resolved') await queue.enqueue(tx, resolvedJob(id), postmortemJob(id, FIREBREAK_ACTOR));
+}
+
+/** The incident's commander now (null: none, or no such incident). */
+export async function readIncidentCommander(db: Queryable, id: number): Promise<string | null> {
+  const { rows } = await db.query<{ commander: string | null }>('SELECT commander FROM incidents WHERE id = $1', [id]);
+  return rows[0]?.commander ?? null;
+}
+
+/** Sets the incident's severity (its timeline event and jobs are the caller's). */
+export async function setIncidentSeverity(tx: Queryable, id: number, severity: Severity): Promise<void> {
+  await tx.query('UPDATE incidents SET severity = $2 WHERE id = $1', [id, severity]);
+}
+
+/** The id of incident INC-`number`, or null when there is none. */
+export async function incidentIdByNumber(db: Queryable, number: number): Promise<number | null> {
+  const { rows } = await db.query<{ id: number }>('SELECT id FROM incidents WHERE number = $1', [number]);
+  return rows[0]?.id ?? null;
+}
+
+/** The incident's number (INC-n), or null when there is no such incident. */
+export async function readIncidentNumber(db: Queryable, id: number): Promise<number | null> {
+  const { rows } = await db.query<{ number: number }>('SELECT number FROM incidents WHERE id = $1', [id]);
+  return rows[0]?.number ?? null;
+}
+
+/** Whether the incident is open (triggered, acknowledged or mitigated): its notifications keep trying. */
+export async function isIncidentOpen(db: Queryable, id: number): Promise<boolean> {
+  const { rows } = await db.query<{ open: boolean }>(`SELECT EXISTS (SELECT FROM incidents WHERE id = $1 AND status IN ${OPEN}) AS open`, [id]);
+  return rows[0]?.open ?? false;
 }

@@ -1,14 +1,12 @@
 import type { Queryable } from '../db/db.js';
 import type { AlertNotice } from '../ingest/notification.js';
-import { OPEN_STATUSES_SQL as OPEN, type TimelineEntry } from './types.js';
+import { OPEN_STATUSES_SQL as OPEN } from './types.js';
 import type { IncidentHead } from './incidents-sql.js';
 import type { AlertLookup, AlertStep } from './plan.js';
-import { enqueueJobsSql, jobsParam, JOBS_CHANNEL, type NewJob } from '../runner/queue.js';
-import { timelineInsertSql, timelineParam } from './timeline.js';
 
-// The intake's two statements. Each webhook costs a round trip per statement (the read shares
-// BEGIN's), and on a loaded server round trips, not rows, are what intake spends (see
-// bench:ingest's CPU per webhook), so the reads are one statement and the writes are one statement.
+// The intake's own statements: one read, and one write of the alerts. Each webhook costs a round
+// trip per statement not sent together with others (the read shares BEGIN's), and on a loaded
+// server round trips, not rows, are what intake spends (see bench:ingest's CPU per webhook).
 
 /** What the database holds for a notification's group and alerts. */
 export interface GroupState {
@@ -35,8 +33,8 @@ export async function readGroupState(tx: Queryable, groupKey: string, alerts: re
        SELECT id, number, status FROM incidents WHERE group_key = $4 ORDER BY id DESC LIMIT 1),
      -- One index probe per fingerprint, whatever the statistics say. As a plain join (or a LATERAL
      -- the planner flattens into one) a fast-growing, not yet analyzed alerts table made the planner
-     -- hash-join a scan of every alert on each webhook: 3 ms at 15,000 alerts, growing with the
-     -- table. OFFSET 0 keeps the subquery from being flattened.
+     -- hash-join a scan of every alert on each webhook, a cost growing with the table. OFFSET 0
+     -- keeps the subquery from being flattened.
      found AS (
        SELECT k.i, a.starts_at = k.sa AS exact, a.id, a.incident_id, a.number, a.status, a.starts_at
          FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS k(fp, sa, i)
@@ -66,18 +64,16 @@ export async function readGroupState(tx: Queryable, groupKey: string, alerts: re
 }
 
 /**
- * Applies the plan's alert steps, appends the timeline entries, and enqueues the jobs. Superseded
- * rows are closed in a statement of their own first (at most one firing row per fingerprint: the
- * new instance must not meet the old one in the index); everything else is one statement.
+ * Applies the plan's alert steps. Superseded rows are closed in a statement of their own first (at
+ * most one firing row per fingerprint: the new instance must not meet the old one in the index);
+ * the other updates and the inserts are one statement.
  */
-export async function writeIntake(
+export async function writeAlerts(
   tx: Queryable,
   alerts: readonly AlertNotice[],
   steps: readonly AlertStep[],
   incidentOf: (s: AlertStep) => number,
-  timeline: readonly TimelineEntry[],
   at: Date,
-  jobs: readonly NewJob[],
 ): Promise<void> {
   const superseded = steps.filter((s) => s.superseded).map((s) => ({
     id: s.rowId, status: 'resolved', ends_at: alerts[s.index]!.startsAt, incident_id: incidentOf(s), received: 0, repeat: false,
@@ -94,20 +90,16 @@ export async function writeIntake(
   });
 
   if (superseded.length) await tx.query(`WITH upd AS (${updateAlertsSql(1, 2)}) SELECT 1`, [JSON.stringify(superseded), at]);
-  // One statement holding only the parts this notification needs: each part costs Postgres its
-  // set-up even with no rows (typically only inserts and a timeline entry are left).
-  const params: unknown[] = [at];
-  const param = (value: unknown) => params.push(value);
-  const parts: string[] = [];
-  if (updates.length) parts.push(`upd AS (${updateAlertsSql(param(JSON.stringify(updates)), 1)})`);
-  if (inserts.length) parts.push(`ins AS (${insertAlertsSql(param(JSON.stringify(inserts)), 1)})`);
-  if (timeline.length) parts.push(`tl AS (${timelineInsertSql(param(timelineParam(timeline)))})`);
-  if (jobs.length) parts.push(`job AS (${enqueueJobsSql(param(jobsParam(jobs)))})`);
-  if (!parts.length) return;
-  // Data-modifying CTEs run to completion whether or not the query reads them; the jobs are read
-  // to wake the workers.
-  const notify = jobs.length ? `SELECT count(pg_notify($${param(JOBS_CHANNEL)}, kind)) FROM job` : 'SELECT 1';
-  await tx.query(`WITH ${parts.join(',\n')}\n${notify}`, params);
+  // Only the parts this notification needs: each part costs Postgres its set-up even with no rows
+  // (typically only the inserts are left).
+  if (updates.length && inserts.length) {
+    await tx.query(`WITH upd AS (${updateAlertsSql(1, 3)}), ins AS (${insertAlertsSql(2, 3)}) SELECT 1`,
+      [JSON.stringify(updates), JSON.stringify(inserts), at]);
+  } else if (updates.length) {
+    await tx.query(`WITH upd AS (${updateAlertsSql(1, 2)}) SELECT 1`, [JSON.stringify(updates), at]);
+  } else if (inserts.length) {
+    await tx.query(insertAlertsSql(1, 2), [JSON.stringify(inserts), at]);
+  }
 }
 
 /**
@@ -131,8 +123,8 @@ const updateAlertsSql = (rows: number, now: number) => `
 
 /**
  * Inserts the alert rows of parameter `$rows` at time `$now`: rows the read found none of. A plain
- * INSERT, not an upsert: checking each row for a conflict first cost Postgres 9% of its time per
- * webhook in bench:ingest. Should another group's notification have written the same alert since
+ * INSERT, not an upsert: checking each row for a conflict first was a large share of Postgres's
+ * time per webhook in bench:ingest (CHANGELOG). Should another group's notification have written the same alert since
  * the read (an alert routed to two groups), the insert fails with a unique violation and
  * ingestNotification runs the transaction again.
  */

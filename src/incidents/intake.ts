@@ -4,13 +4,14 @@ import type { Notification } from '../ingest/notification.js';
 import {
   groupLock, insertIncident, openIncidentsWithFiring, setIncidentStatus, touchIncidents, type IncidentHead,
 } from './incidents-sql.js';
-import { readGroupState, writeIntake } from './intake-sql.js';
+import { readGroupState, writeAlerts } from './intake-sql.js';
 import { onAllAlertsResolved } from './lifecycle.js';
 import { incidentTitle, listAlerts, planIntake, summarizeBatch, TARGET, type AlertOutcome, type AlertStep } from './plan.js';
 import { severityFromLabel, worstSeverity } from './severity.js';
 import { cardJob, matchJob, openingJobs } from './jobs.js';
 import { appendTimeline } from './timeline.js';
 import { incidentRef, type TimelineEntry } from './types.js';
+import type { JobQueue } from '../queue/job.js';
 
 /** The actor name for what Alertmanager caused. */
 export const ALERTMANAGER_ACTOR = 'alertmanager';
@@ -30,10 +31,10 @@ export interface IntakeResult {
   resolved: number[];
 }
 
-/** How the intake's follow-up work is chosen. */
+/** Where the intake's follow-up work goes, and how it is chosen. */
 export interface IntakeOptions {
-  /** Whether incidents are shown anywhere (Slack on): then each change queues a card update. */
-  cards: boolean;
+  /** Card updates, playbook matching, opening jobs (a card update is not queued when Slack is off). */
+  queue: JobQueue;
   /**
    * Whether a firing alert with these labels may start a playbook; only then is the incident's
    * playbooks.match job queued. Without it, every firing alert queues one.
@@ -98,13 +99,17 @@ function ingestOnce(db: Db, n: Notification, at: Date, options: IntakeOptions, s
     events.push(...alertEvents(n, plan.steps, incidentOf, at));
     // Cards of the incidents whose timeline grew (a pure re-delivery changes nothing shown); a new
     // incident's card is first posted by its incident.opened job.
-    const cardIncidents = options.cards ? [...new Set(events.map((e) => e.incidentId))].filter((id) => id !== opened?.id) : [];
+    const cardIncidents = [...new Set(events.map((e) => e.incidentId))].filter((id) => id !== opened?.id);
     // Alerts that fired may match playbooks (a re-sent alert fires nothing, so it starts nothing).
     const fired = new Set(plan.steps
       .filter((s) => (s.outcome === 'fired' || s.outcome === 'refired') && startable[s.index])
       .map(incidentOf));
     const jobs = [...(opened ? openingJobs(opened.id) : []), ...cardIncidents.map(cardJob), ...[...fired].map(matchJob)];
-    await writeIntake(tx, n.alerts, plan.steps, incidentOf, events, at, jobs);
+    // Sent together (one round trip on Postgres, whose driver pipelines them); each through the one
+    // function that writes its table.
+    await Promise.all([
+      writeAlerts(tx, n.alerts, plan.steps, incidentOf, at), appendTimeline(tx, events), options.queue.enqueue(tx, ...jobs),
+    ]);
 
     const touched = [...new Set([...(targetId ? [targetId] : []), ...plan.steps.map(incidentOf)])];
     // The group's incident was touched when it was found or created; others (rare) here.
@@ -118,7 +123,7 @@ function ingestOnce(db: Db, n: Notification, at: Date, options: IntakeOptions, s
       const ref = incidentRef(inc.number);
       resolutionEvents.push({ incidentId: inc.id, at, kind: 'alerts.all_resolved', actor: ALERTMANAGER_ACTOR, summary: `All alerts of ${ref} resolved` });
       if (onAllAlertsResolved(inc.status) === 'resolve') {
-        await setIncidentStatus(tx, inc.id, 'resolved', at);
+        await setIncidentStatus(tx, options.queue, inc.id, 'resolved', at);
         resolved.push(inc.number);
         resolutionEvents.push({
           incidentId: inc.id, at, kind: 'incident.status_changed', actor: ALERTMANAGER_ACTOR,

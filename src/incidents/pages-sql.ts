@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../db/db.js';
-import { enqueueJob } from '../runner/queue.js';
+import type { JobQueue } from '../queue/job.js';
 import { pagerJob } from './jobs.js';
 import { DEFAULT_PAGER_SERVICE, dedupKeyOf, desiredAction, serviceFor, type PagerAction } from './paging.js';
 import { targetCondition } from './queries.js';
@@ -27,7 +27,7 @@ export type PageRequestOutcome =
  * event and the sync job. A service is paged once per incident; a page PagerDuty refused may be asked again.
  */
 export async function requestPage(
-  tx: Queryable, incidentId: number, service: string, ctx: { actor: string; at: Date; reason: string },
+  tx: Queryable, queue: JobQueue, incidentId: number, service: string, ctx: { actor: string; at: Date; reason: string },
 ): Promise<PageRequestOutcome> {
   const { rows: found } = await tx.query<{ number: number; status: IncidentStatus; open: boolean }>(
     `SELECT number, status, status IN ${OPEN_STATUSES_SQL} AS open FROM incidents WHERE id = $1 FOR NO KEY UPDATE`, [incidentId],
@@ -56,7 +56,7 @@ export async function requestPage(
     summary: `Paging ${service} on PagerDuty about ${incidentRef(incident.number)} (${ctx.reason})`,
     data: { service, dedupKey, reason: ctx.reason },
   }]);
-  await enqueueJob(tx, pagerJob(incidentId));
+  await queue.enqueue(tx, pagerJob(incidentId));
   return { outcome: 'requested', number: incident.number, service, dedupKey };
 }
 
@@ -69,7 +69,7 @@ export type PageOutcome = PageRequestOutcome | { outcome: 'unknown_service'; ser
  * else the default, else the only one).
  */
 export async function pageIncident(
-  db: Db, target: IncidentTarget, service: string | undefined, services: readonly string[],
+  db: Db, queue: JobQueue, target: IncidentTarget, service: string | undefined, services: readonly string[],
   ctx: { actor: string; at: Date; requestKey: string; reason: string },
 ): Promise<PageOutcome> {
   return db.transaction(async (tx) => {
@@ -85,7 +85,7 @@ export async function pageIncident(
     else {
       const chosen = service ?? serviceFor(incident.labels, new Set(services), DEFAULT_PAGER_SERVICE) ?? (services.length === 1 ? services[0] : undefined);
       outcome = chosen && services.includes(chosen)
-        ? await requestPage(tx, incident.id, chosen, ctx)
+        ? await requestPage(tx, queue, incident.id, chosen, ctx)
         : { outcome: 'unknown_service', service: service ?? null, known: services };
     }
     await saveResponse(tx, ctx.requestKey, outcome);
@@ -97,14 +97,14 @@ export async function pageIncident(
  * The incident moved to `status`: what its pages should tell PagerDuty follows (never backwards),
  * and the sync job is queued. Called in the transaction of the change.
  */
-export async function followStatusInPages(tx: Queryable, incidentId: number, status: IncidentStatus): Promise<void> {
+export async function followStatusInPages(tx: Queryable, queue: JobQueue, incidentId: number, status: IncidentStatus): Promise<void> {
   const desired = desiredAction(status);
   await tx.query(
     `UPDATE pages SET desired = $2
       WHERE incident_id = $1 AND array_position(ARRAY['trigger','acknowledge','resolve'], desired) < array_position(ARRAY['trigger','acknowledge','resolve'], $2::text)`,
     [incidentId, desired],
   );
-  await enqueueJob(tx, pagerJob(incidentId));
+  await queue.enqueue(tx, pagerJob(incidentId));
 }
 
 /** The incident's pages PagerDuty does not yet know in their desired state. */

@@ -155,8 +155,8 @@ export interface ListedAlerts {
  * The alerts' fingerprints, grouped by startsAt (and supersession) in the order met. The
  * alerts of one notification mostly share a startsAt, and an event's size is what appending it
  * costs (sent, parsed, hashed, stored): 50 alerts listed as {fingerprint, startsAt} pairs were
- * 3.9 KB, past the 2 KB where Postgres starts compressing a row; grouped they are 1.1 KB
- * (about +2.5% alerts/s in bench:ingest's load).
+ * 3.9 KB, past the 2 KB where Postgres starts compressing a row; grouped they are 1.1 KB (what
+ * that gained in bench:ingest is in the CHANGELOG).
  */
 export function listAlerts(alerts: readonly { fingerprint: string; startsAt: string; superseded?: boolean }[]): ListedAlerts[] {
   const groups = new Map<string, ListedAlerts>();

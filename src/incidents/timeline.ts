@@ -8,26 +8,16 @@ import type { TimelineEntry } from './types.js';
  */
 export async function appendTimeline(tx: Queryable, entries: readonly TimelineEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  await tx.query(timelineInsertSql(1), [timelineParam(entries)]);
-}
-
-/**
- * The INSERT behind appendTimeline, reading its entries from parameter `$n` (a timelineParam), for
- * a caller that appends in the same statement as other writes (a data-modifying CTE).
- */
-export function timelineInsertSql(n: number): string {
-  return `INSERT INTO timeline_events (incident_id, at, kind, actor, summary, data)
+  await tx.query(
+    `INSERT INTO timeline_events (incident_id, at, kind, actor, summary, data)
      SELECT e.incident_id, e.at, e.kind, e.actor, e.summary, COALESCE(e.data, '{}')
-       FROM jsonb_to_recordset($${n}::jsonb) AS e(ord int, incident_id bigint, at timestamptz, kind text,
-                                                 actor text, summary text, data jsonb)
-      ORDER BY e.ord`;
-}
-
-/** The entries as the JSON parameter timelineInsertSql reads, in the order they are to be appended. */
-export function timelineParam(entries: readonly TimelineEntry[]): string {
-  return JSON.stringify(entries.map((e, ord) => ({
-    ord, incident_id: e.incidentId, at: e.at, kind: e.kind, actor: e.actor, summary: e.summary, data: e.data ?? {},
-  })));
+       FROM jsonb_to_recordset($1::jsonb) AS e(ord int, incident_id bigint, at timestamptz, kind text,
+                                               actor text, summary text, data jsonb)
+      ORDER BY e.ord`,
+    [JSON.stringify(entries.map((e, ord) => ({
+      ord, incident_id: e.incidentId, at: e.at, kind: e.kind, actor: e.actor, summary: e.summary, data: e.data ?? {},
+    })))],
+  );
 }
 
 /** The seq of the first timeline event that fails verification, or null when the chain is intact. */

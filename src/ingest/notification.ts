@@ -112,7 +112,7 @@ export function parseWithSchema(json: unknown): ParsedNotification {
 }
 
 /**
- * The common case without the schema's cost (a sixth of a webhook's node CPU in bench:ingest): a
+ * The common case without the schema's cost (a large share of a webhook's node CPU in bench:ingest): a
  * notification every field of which is plainly valid, normalized as the schema would. Anything
  * else (undefined) goes to the schema, which decides and names the bad field. It accepts only what
  * the schema accepts, with the same result: a test holds the two to that on mutated payloads.

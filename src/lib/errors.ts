@@ -7,10 +7,12 @@ export enum ErrorCode {
   SlackUnavailable = 'SLACK_UNAVAILABLE',
   SlackRateLimited = 'SLACK_RATE_LIMITED',
   SlackRefused = 'SLACK_REFUSED',
-  IncidentNotFound = 'INCIDENT_NOT_FOUND',
-  InvalidTransition = 'INVALID_TRANSITION',
   StepFailed = 'STEP_FAILED',
   PagerDutyUnavailable = 'PAGERDUTY_UNAVAILABLE',
+  /** A job refused at enqueue: its payload does not match its type's schema, or nothing here handles it. */
+  JobInvalid = 'JOB_INVALID',
+  /** A job attempt's lease was taken over (or lost): what it would write is not written. */
+  JobLeaseLost = 'JOB_LEASE_LOST',
 }
 
 /** A coded error: `retryable` says whether doing the same thing later may succeed. */

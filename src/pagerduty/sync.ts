@@ -1,6 +1,6 @@
 import type { PagerDutyConfig } from '../config/config.js';
 import type { Db } from '../db/db.js';
-import { cardJob, JOB_PAGER_SYNC } from '../incidents/jobs.js';
+import { cardJob, PAGER_SYNC } from '../incidents/jobs.js';
 import { pagesToSync, requestPage, type PageRow } from '../incidents/pages-sql.js';
 import { DEFAULT_PAGER_SERVICE, eventsToSend, PAGER_SEVERITY, pagesBySeverity, serviceFor, type Pager, type PagerAction, type PagerEvent } from '../incidents/paging.js';
 import { appendTimeline } from '../incidents/timeline.js';
@@ -8,8 +8,7 @@ import { FIREBREAK_ACTOR, incidentRef, OPEN_STATUSES, type IncidentSummary } fro
 import type { Clock } from '../lib/clock.js';
 import { describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { enqueueJob } from '../runner/queue.js';
-import type { JobHandler } from '../runner/worker.js';
+import { handle, type JobBinding, type JobQueue } from '../queue/job.js';
 
 /** What an event says of the incident. */
 type PagedIncident = Pick<IncidentSummary, 'id' | 'number' | 'title' | 'severity' | 'status' | 'commander' | 'openedAt' | 'firing'>
@@ -24,21 +23,23 @@ const PAST: Record<PagerAction, string> = { trigger: 'paged', acknowledge: 'ackn
  * then sends each page the events it has not sent. A refusal (4xx but 429) is recorded on the page
  * and the timeline and never retried; 429, 5xx and network errors throw, so the queue retries.
  */
-export function createPagerJobs(deps: { db: Db; clock: Clock; logger: Logger; pager: Pager; config: PagerDutyConfig }): Record<string, JobHandler> {
-  const { db, clock, pager, config } = deps;
+export function createPagerJobs(deps: {
+  db: Db; queue: JobQueue; clock: Clock; logger: Logger; pager: Pager; config: PagerDutyConfig; persist: (p: { incidentId: number }) => Promise<boolean>;
+}): JobBinding[] {
+  const { db, queue, clock, pager, config } = deps;
 
   // LOCK ORDER: a transaction that changes an incident and its pages locks the incident row before
   // the page rows, as a status change does (followStatusInPages). Appending to the timeline locks
   // the incident row, so it comes first. In the other order a status change from PagerDuty's
   // webhook and this job deadlocked, and Postgres aborted one of them (seen in CI).
-  const sync: JobHandler = async (job) => {
-    const incident = await readIncident(db, job.incidentId!);
+  const sync = async (incidentId: number) => {
+    const incident = await readIncident(db, incidentId);
     if (!incident) return;
     const auto = serviceFor(incident.commonLabels, new Set(config.services.keys()), DEFAULT_PAGER_SERVICE);
     if (auto && OPEN_STATUSES.includes(incident.status) && pagesBySeverity(incident.severity, config.minSeverity)) {
       await db.transaction(async (tx) => {
         const { rows } = await tx.query('SELECT 1 FROM pages WHERE incident_id = $1 AND service = $2', [incident.id, auto]);
-        if (!rows.length) await requestPage(tx, incident.id, auto, { actor: FIREBREAK_ACTOR, at: clock.now(), reason: `severity ${incident.severity}` });
+        if (!rows.length) await requestPage(tx, queue, incident.id, auto, { actor: FIREBREAK_ACTOR, at: clock.now(), reason: `severity ${incident.severity}` });
       });
     }
     for (const page of await pagesToSync(db, incident.id)) await syncPage(incident, page);
@@ -69,7 +70,7 @@ export function createPagerJobs(deps: { db: Db; clock: Clock; logger: Logger; pa
           summary: `PagerDuty ${page.service}: ${ref} ${PAST[action]}`, data: { service: page.service, action, dedupKey: page.dedupKey },
         }]);
         await tx.query('UPDATE pages SET sent = $2, sent_at = $3 WHERE id = $1', [page.id, action, clock.now()]);
-        await enqueueJob(tx, cardJob(incident.id));
+        await queue.enqueue(tx, cardJob(incident.id));
       });
       if (action === 'trigger') await recordOnCall(incident.id, page, service.escalationPolicy);
     }
@@ -84,7 +85,7 @@ export function createPagerJobs(deps: { db: Db; clock: Clock; logger: Logger; pa
         data: { service: page.service, desired: page.desired, message },
       }]);
       await tx.query('UPDATE pages SET rejected = $2 WHERE id = $1', [page.id, message.slice(0, 2000)]);
-      await enqueueJob(tx, cardJob(incidentId));
+      await queue.enqueue(tx, cardJob(incidentId));
     });
   }
 
@@ -95,14 +96,15 @@ export function createPagerJobs(deps: { db: Db; clock: Clock; logger: Logger; pa
       const people = await pager.onCall(policy);
       await db.transaction(async (tx) => {
         await tx.query('UPDATE pages SET oncall = $2::jsonb WHERE id = $1', [page.id, JSON.stringify(people)]);
-        await enqueueJob(tx, cardJob(incidentId));
+        await queue.enqueue(tx, cardJob(incidentId));
       });
     } catch (err) {
       deps.logger.warn({ incidentId, service: page.service, err: describeError(err) }, 'on-call lookup failed');
     }
   }
 
-  return { [JOB_PAGER_SYNC]: sync };
+  // A page keeps being retried while its incident is open: giving up would wake nobody.
+  return [handle(PAGER_SYNC, (job) => sync(job.payload.incidentId), { persist: deps.persist })];
 }
 
 async function readIncident(db: Db, id: number): Promise<PagedIncident | undefined> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SEVERITIES } from '../incidents/types.js';
-import { DURATION_PATTERN } from '../lib/duration.js';
+import { DURATION_PATTERN, parseDuration } from '../lib/duration.js';
 import { ACTION_NAMES, WRITTEN_PARAMS } from './action-params.js';
 
 const duration = (description: string) =>
@@ -20,6 +20,9 @@ const approval = z.object({
   on_timeout: z.enum(['abort', 'skip']).default('abort').describe('On expiry: abort the playbook, or skip this step.'),
 }).strict();
 
+/** The longest a step may run: it holds a slot of the steps pool meanwhile. */
+export const MAX_STEP_TIMEOUT = '1h';
+
 const retry = z.object({
   attempts: z.number().int().min(1).max(10).describe('Attempts in all, the first included.'),
   backoff: duration('The wait before the second attempt; it doubles each time, with jitter.').default('1s'),
@@ -29,7 +32,10 @@ const common = {
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { error: 'must be lowercase letters, digits, - or _ (at most 63)' })
     .describe('Unique within the playbook; later steps read its output as steps.<id>.output.'),
   approval: approval.optional().describe('Stop until the right people approve in Slack.'),
-  timeout: duration('The longest one attempt may take.').optional(),
+  timeout: duration(`The longest one attempt may take (at most ${MAX_STEP_TIMEOUT}).`)
+    .refine((d) => !DURATION_PATTERN.test(d) || parseDuration(d) <= parseDuration(MAX_STEP_TIMEOUT), {
+      error: `must be at most ${MAX_STEP_TIMEOUT}: a running step holds one of the steps pool's workers`,
+    }).optional(),
   retry: retry.optional(),
   on_failure: z.enum(['abort', 'continue']).default('abort').describe('After the last failed attempt: stop the playbook, or go on.'),
   idempotent: z.boolean().optional()

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/db.js';
-import { JOB_POSTMORTEM_DRAFT } from '../incidents/jobs.js';
+import { CHAT, incidentPayload, POSTMORTEM_DRAFT } from '../incidents/jobs.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
-import { enqueueJob, type NewJob } from '../runner/queue.js';
-import type { JobHandler } from '../runner/worker.js';
+import { defineJob, handle, type JobBinding, type JobQueue } from '../queue/job.js';
 import { gatherPostmortem } from './gather.js';
 import { collectMetrics, type MetricsSource } from './metrics.js';
 import { chartName, renderPostmortem, type MetricsPart } from './render.js';
@@ -19,10 +18,10 @@ export interface Draft {
   failures: number;
 }
 
-/** Post the stored draft where the incident is followed (Slack's part; completed at once when Slack is off). */
-export const JOB_POSTMORTEM_POST = 'postmortem.post';
-
-const postJob = (incidentId: number): NewJob => ({ kind: JOB_POSTMORTEM_POST, incidentId, uniqueKey: `${JOB_POSTMORTEM_POST}:${incidentId}` });
+/** Post the stored draft where the incident is followed (Slack's part; not queued when Slack is off). */
+export const POSTMORTEM_POST = defineJob({
+  kind: 'postmortem.post', schema: incidentPayload, pool: 'notify', needs: CHAT, key: (p) => p.incidentId,
+});
 
 /** Builds the draft from the database, and from Prometheus when there is one; null when there is no such incident. */
 export async function draftPostmortem(db: Db, incidentId: number, source: MetricsSource | undefined, now: Date): Promise<Draft | null> {
@@ -43,16 +42,17 @@ export async function draftPostmortem(db: Db, incidentId: number, source: Metric
  * The postmortem.draft job: drafts, stores the draft (a new revision, charts replaced) and queues its
  * posting. Drafting is not an event of the incident: its timeline stays what happened.
  */
-export function createPostmortemJobs(deps: { db: Db; clock: Clock; logger: Logger; metrics: Metrics; source: MetricsSource | undefined }): Record<string, JobHandler> {
+export function createPostmortemJobs(deps: {
+  db: Db; queue: JobQueue; clock: Clock; logger: Logger; metrics: Metrics; source: MetricsSource | undefined;
+}): JobBinding[] {
   const { db, clock } = deps;
-  const draft: JobHandler = async (job) => {
-    const incidentId = job.incidentId!;
+  const draft = handle(POSTMORTEM_DRAFT, async (job) => {
+    const { incidentId, requestedBy } = job.payload;
     const at = clock.now();
     const d = await draftPostmortem(db, incidentId, deps.source, at);
     if (!d) return;
     const sha256 = createHash('sha256').update(d.markdown).digest('hex');
-    const requestedBy = String(job.payload.requestedBy ?? 'firebreak');
-    await db.transaction(async (tx) => {
+    await job.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO postmortems (incident_id, markdown, sha256, generated_at, requested_by) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (incident_id) DO UPDATE SET markdown = $2, sha256 = $3, generated_at = $4, requested_by = $5, revision = postmortems.revision + 1`,
@@ -62,11 +62,11 @@ export function createPostmortemJobs(deps: { db: Db; clock: Clock; logger: Logge
       for (const [k, c] of d.charts.entries()) {
         await tx.query('INSERT INTO postmortem_charts (incident_id, position, title, png) VALUES ($1, $2, $3, $4)', [incidentId, k + 1, c.title, c.png]);
       }
-      await enqueueJob(tx, postJob(incidentId));
+      await deps.queue.enqueue(tx, POSTMORTEM_POST.of({ incidentId }));
     });
     deps.metrics.postmortems.inc({ outcome: d.failures ? 'charts_failed' : 'drafted' });
-  };
-  return { [JOB_POSTMORTEM_DRAFT]: draft };
+  });
+  return [draft];
 }
 
 /** The stored draft of an incident and its charts, for posting. */

@@ -9,8 +9,8 @@ import type { Metrics } from '../lib/metrics.js';
 import { mayDecide } from './approvers.js';
 import { stepJob } from './jobs.js';
 import { advance, runEvent, stopRun } from './progress.js';
-import { enqueueJob } from './queue.js';
-import { approvalOfStep, updateStep, type RunRow } from './runs-sql.js';
+import type { JobQueue } from '../queue/job.js';
+import { approvalOfStep, readRunHead, updateStep } from './runs-sql.js';
 
 /** What a person chose for an interrupted step. */
 export type AttentionChoice = 'retry' | 'skip' | 'abort';
@@ -36,7 +36,9 @@ export interface AttentionClick {
  * Who may: Retry of a step that had an approval gate, its frozen approver set (as an approval);
  * anything else, the `run` permission. A refusal is recorded (`access.refused`) and counted.
  */
-export async function resolveAttention(db: Db, deps: { access: Access; metrics: Metrics }, click: AttentionClick): Promise<AttentionOutcome> {
+export async function resolveAttention(
+  db: Db, deps: { access: Access; metrics: Metrics; queue: JobQueue }, click: AttentionClick,
+): Promise<AttentionOutcome> {
   // The policy may read groups from Slack: before the transaction, so no network call holds a lock.
   const permitted = await deps.access.check(click.who, `step.${click.choice}`);
   const { outcome, first } = await db.transaction(async (tx) => {
@@ -59,7 +61,7 @@ export async function resolveAttention(db: Db, deps: { access: Access; metrics: 
         await appendTimeline(tx, [refusalEvent(step.incidentId, click.at, click.who, verdict.refusal)]);
         result = { outcome: 'refused', refusal: verdict.refusal };
       } else {
-        result = await settle(tx, click, step);
+        result = await settle(tx, deps.queue, click, step);
       }
     }
     await saveResponse(tx, click.requestKey, result);
@@ -70,24 +72,22 @@ export async function resolveAttention(db: Db, deps: { access: Access; metrics: 
 }
 
 async function settle(
-  tx: Queryable, click: AttentionClick, step: { stepId: string; runId: number; incidentId: number },
+  tx: Queryable, queue: JobQueue, click: AttentionClick, step: { stepId: string; runId: number; incidentId: number },
 ): Promise<AttentionOutcome> {
-  const run = (await tx.query<Pick<RunRow, 'id' | 'incidentId' | 'playbook'>>(
-    'SELECT id, incident_id AS "incidentId", playbook FROM playbook_runs WHERE id = $1', [step.runId],
-  )).rows[0]!;
+  const run = (await readRunHead(tx, step.runId))!;
   const actor = click.who.actor;
   const what = { retry: 'to be run again', skip: 'skipped', abort: 'aborted the playbook' }[click.choice];
   await appendTimeline(tx, [runEvent(run, click.at, 'step.attention_resolved', actor,
     `${actor} chose for interrupted step ${step.stepId} of ${run.playbook}: ${what}`, { step: step.stepId, choice: click.choice })]);
   if (click.choice === 'retry') {
     await updateStep(tx, click.stepRunId, { status: 'pending' });
-    await enqueueJob(tx, stepJob(step.incidentId, click.stepRunId));
+    await queue.enqueue(tx, stepJob(step.incidentId, click.stepRunId));
   } else if (click.choice === 'skip') {
     await updateStep(tx, click.stepRunId, { status: 'skipped', finished: click.at });
-    await advance(tx, run, click.at, actor);
+    await advance(tx, queue, run, click.at, actor);
   } else {
     await updateStep(tx, click.stepRunId, { status: 'aborted', finished: click.at });
-    await stopRun(tx, run, 'aborted', `${actor} aborted it at interrupted step ${step.stepId}`, actor, click.at);
+    await stopRun(tx, queue, run, 'aborted', `${actor} aborted it at interrupted step ${step.stepId}`, actor, click.at);
   }
   return { outcome: 'done', choice: click.choice, step: step.stepId, playbook: run.playbook };
 }

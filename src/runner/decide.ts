@@ -1,3 +1,5 @@
+import { backoffMs } from '../queue/backoff.js';
+
 /**
  * The step interpreter's decisions: pure, no I/O, table-tested. The runner reads the state, asks
  * here what to do, and does it: the runner decides, actions act (docs/architecture.md).
@@ -74,13 +76,14 @@ export function decideStep(policy: StepPolicy, s: StepSituation): StepDecision {
   return { kind: 'run' };
 }
 
-/** After a failed attempt: try again after a delay, or give up. `random` in [0, 1). */
+/**
+ * After a failed attempt: try again after a delay, or give up. `random` in [0, 1). The delay is the
+ * queue's backoff from the step's own, uncapped: the playbook says how long to wait.
+ */
 export function decideFailure(policy: StepPolicy, attempts: number, retryable: boolean, random: number):
   { kind: 'retry'; delayMs: number } | { kind: 'fail' } {
   if (!retryable || attempts >= policy.attempts) return { kind: 'fail' };
-  // Exponential with equal jitter: half fixed, half random, so replicas retrying together spread out.
-  const full = policy.backoffMs * 2 ** (attempts - 1);
-  return { kind: 'retry', delayMs: Math.round(full / 2 + (full / 2) * random) };
+  return { kind: 'retry', delayMs: backoffMs(attempts, () => random, policy.backoffMs, Infinity) };
 }
 
 /** After a step failed or was denied: go on with the next step, or stop the run. */

@@ -1,5 +1,5 @@
 import type { Directory } from '../access/directory.js';
-import type { Db, Queryable } from '../db/db.js';
+import type { Queryable } from '../db/db.js';
 import { appendTimeline } from '../incidents/timeline.js';
 import { FIREBREAK_ACTOR, incidentRef, OPEN_STATUSES, type IncidentStatus } from '../incidents/types.js';
 import type { Clock } from '../lib/clock.js';
@@ -9,7 +9,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { redactSecrets } from '../lib/redact.js';
 import type { ActionName } from '../playbooks/action-params.js';
-import type { Step } from '../playbooks/schema.js';
+import { MAX_STEP_TIMEOUT, type Step } from '../playbooks/schema.js';
 import type { SecretReader } from '../playbooks/secrets.js';
 import { ActionFailure, type Action, type ActionResult, type Capture } from './action.js';
 import { resolveApproverSet, type ApproverContext } from './approver-set.js';
@@ -19,13 +19,13 @@ import { continueAfter, decideFailure, decideStep } from './decide.js';
 import { insertEvidence, prepareEvidence, prepareOutput } from './evidence.js';
 import { approvalPostJob, attentionJob, evidenceJob } from './jobs.js';
 import { advance, runEvent, stopRun } from './progress.js';
-import { enqueueJob } from './queue.js';
+import type { Job, JobHandler, JobQueue } from '../queue/job.js';
 import { insertApproval, readStep, updateStep } from './runs-sql.js';
 import { approvalHash, policyOf, renderStep } from './step-context.js';
-import type { JobHandler } from './worker.js';
 
+/** What the step handler is built from. */
 export interface InterpreterDeps {
-  db: Db;
+  queue: JobQueue;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
@@ -43,41 +43,46 @@ export interface InterpreterDeps {
 
 /** A step given no timeout may run this long. */
 export const DEFAULT_STEP_TIMEOUT_MS = 5 * 60_000;
+/** The longest any step may run (a playbook asking for more is refused at load): a step holds a slot of the steps pool. */
+export const MAX_STEP_TIMEOUT_MS = parseDuration(MAX_STEP_TIMEOUT);
 
 type Loaded = NonNullable<Awaited<ReturnType<typeof readStep>>>;
 type Started = { st: Loaded; def: Step; params: Record<string, unknown>; attempt: number };
 type NeedsApprovers = { approversFor: ApproverContext & { approvers: readonly string[] } };
+type StepJob = Job<{ incidentId: number; stepRunId: number }>;
 
 /**
  * The `playbook.step` job: decides (decide.ts), then does. Three phases: a transaction that claims
  * the step (status `running`), the action outside any transaction, a transaction that records the
  * outcome with its evidence and timeline and queues what comes next. A crash between the first and
- * the last leaves the step `running`: the next claim of its job sees it was interrupted.
+ * the last leaves the step `running`: the next claim of its job sees it was interrupted. Both
+ * transactions are fenced by the job's lease, and the outcome by the step's status and attempt: a
+ * worker whose job was taken over writes nothing, and a person's Skip or Abort stands.
  */
-export function createStepHandler(deps: InterpreterDeps): JobHandler {
-  const { db, clock, metrics } = deps;
+export function createStepHandler(deps: InterpreterDeps): JobHandler<{ incidentId: number; stepRunId: number }> {
+  const { queue, clock, metrics } = deps;
   const random = deps.random ?? Math.random;
 
   return async (job) => {
-    const stepRunId = Number(job.payload.stepRunId);
-    let begun = await begin(stepRunId, undefined);
+    let begun = await begin(job, undefined);
     if (begun && 'approversFor' in begun) {
       // Resolved between two transactions: Slack and PagerDuty are never called while a row is locked.
       const { approvers, ...ctx } = begun.approversFor;
-      begun = await begin(stepRunId, await resolveApproverSet(approvers, ctx, deps.directory, deps.approverReadDelaysMs));
+      begun = await begin(job, await resolveApproverSet(approvers, ctx, deps.directory, deps.approverReadDelaysMs));
     }
     if (!begun || 'approversFor' in begun) return undefined; // (no second ask: the set was given)
     if ('postponeMs' in begun) return begun;
-    return execute(begun);
+    return execute(begun, job);
   };
 
   /**
    * The first phase. A step about to ask for approval first needs its approver set: without one
    * (`approvers` undefined) this changes nothing and says whose people to resolve.
    */
-  async function begin(stepRunId: number, approvers: ApproverSet | undefined): Promise<Started | { postponeMs: number } | NeedsApprovers | null> {
+  async function begin(job: StepJob, approvers: ApproverSet | undefined): Promise<Started | { postponeMs: number } | NeedsApprovers | null> {
+    const { stepRunId } = job.payload;
     const now = clock.now();
-    return db.transaction(async (tx): Promise<Started | { postponeMs: number } | NeedsApprovers | null> => {
+    return job.transaction(async (tx): Promise<Started | { postponeMs: number } | NeedsApprovers | null> => {
       const st = await readStep(tx, stepRunId, true);
       if (!st || st.run.status !== 'running') return null;
       const { step, run, incident, approval } = st;
@@ -95,13 +100,13 @@ export function createStepHandler(deps: InterpreterDeps): JobHandler {
           await updateStep(tx, step.id, { status: 'cancelled', finished: now });
           await appendTimeline(tx, [runEvent(run, now, 'step.cancelled', FIREBREAK_ACTOR, `${ref} is ${incident.status}: step ${def.id} of ${run.playbook} cancelled`, { step: def.id })]);
           metrics.steps.inc({ action: def.action, outcome: 'cancelled' });
-          await advance(tx, run, now, FIREBREAK_ACTOR);
+          await advance(tx, queue, run, now, FIREBREAK_ACTOR);
           return null;
         case 'needs_attention':
           await updateStep(tx, step.id, { status: 'needs_attention', error: 'interrupted: firebreak stopped while this step ran, so whether it took effect is unknown' });
           await appendTimeline(tx, [runEvent(run, now, 'step.needs_attention', FIREBREAK_ACTOR,
             `Step ${def.id} of ${run.playbook} was interrupted and is not safe to repeat: it waits for someone to retry, skip or abort`, { step: def.id })]);
-          await enqueueJob(tx, attentionJob(run.incidentId, step.id));
+          await queue.enqueue(tx, attentionJob(run.incidentId, step.id));
           metrics.steps.inc({ action: def.action, outcome: 'needs_attention' });
           return null;
         case 'refuse':
@@ -128,7 +133,7 @@ export function createStepHandler(deps: InterpreterDeps): JobHandler {
               step: def.id, approval: id, paramsHash: hash, approvers: approverIds(approvers),
               unreadable: approvers.sources.filter((s) => s.unreadable).map((s) => s.approver),
             })]);
-          await enqueueJob(tx, approvalPostJob(run.incidentId, id));
+          await queue.enqueue(tx, approvalPostJob(run.incidentId, id));
           metrics.approvals.inc({ outcome: 'requested' });
           return null;
         }
@@ -160,11 +165,15 @@ export function createStepHandler(deps: InterpreterDeps): JobHandler {
     });
   }
 
-  async function execute({ st, def, params, attempt }: Started): Promise<void | { postponeMs: number }> {
+  async function execute({ st, def, params, attempt }: Started, job: StepJob): Promise<void | { postponeMs: number }> {
     const { incident } = st;
     const log = deps.logger.child({ incident: incidentRef(incident.number), playbook: st.run.playbook, step: def.id, attempt });
-    const timeoutMs = def.timeout ? parseDuration(def.timeout) : DEFAULT_STEP_TIMEOUT_MS;
+    const timeoutMs = Math.min(def.timeout ? parseDuration(def.timeout) : DEFAULT_STEP_TIMEOUT_MS, MAX_STEP_TIMEOUT_MS);
+    // The job's signal aborts when its lease is lost or firebreak stops: the action stops too (and
+    // does not start, should that have happened since the step was claimed).
+    job.signal.throwIfAborted();
     const controller = new AbortController();
+    const signal = AbortSignal.any([controller.signal, job.signal]);
     let timer: NodeJS.Timeout | undefined;
     let result: ActionResult | undefined;
     let failure: unknown;
@@ -175,26 +184,32 @@ export function createStepHandler(deps: InterpreterDeps): JobHandler {
           reject(new ActionFailure(`step ${def.id} timed out after ${formatDuration(timeoutMs)}`, { retryable: true }));
         }, timeoutMs);
       });
+      const stopped = new Promise<never>((_, reject) => job.signal.addEventListener('abort', () => reject(job.signal.reason), { once: true }));
+      stopped.catch(() => {}); // the race below reads it, unless the action ends first
       const ctx = {
-        signal: controller.signal,
+        signal,
         incident: { id: incident.id, number: incident.number, ref: incidentRef(incident.number), severity: incident.severity, title: incident.title },
       };
-      result = await Promise.race([callAction(deps.actions[def.action as ActionName], def, params, ctx, deps.secrets), timedOut]);
+      result = await Promise.race([callAction(deps.actions[def.action as ActionName], def, params, ctx, deps.secrets), timedOut, stopped]);
     } catch (err) {
       failure = err;
     } finally {
       clearTimeout(timer);
     }
+    // Stopped from outside (lease lost, shutdown): this attempt records nothing. The step stays
+    // running, and the job's next claim finds it interrupted.
+    if (job.signal.aborted) throw job.signal.reason;
     const now = clock.now();
+    const still = { status: 'running' as const, attempts: attempt };
     if (result) {
       log.info({ summary: result.summary }, 'step succeeded');
       metrics.steps.inc({ action: def.action, outcome: 'succeeded' });
-      await db.transaction(async (tx) => {
+      await job.transaction(async (tx) => {
         const evidence = await keepEvidence(tx, st, def, result.evidence, result.summary);
-        await updateStep(tx, st.step.id, { status: 'succeeded', output: prepareOutput(result.output), error: null, finished: now });
+        await updateStep(tx, st.step.id, { status: 'succeeded', output: prepareOutput(result.output), error: null, finished: now }, still);
         await appendTimeline(tx, [runEvent(st.run, now, 'step.succeeded', FIREBREAK_ACTOR,
           `Step ${def.id} of ${st.run.playbook} succeeded: ${redactSecrets(result.summary).text}`, { step: def.id, attempt, ...evidence })]);
-        await advance(tx, st.run, now, FIREBREAK_ACTOR);
+        await advance(tx, queue, st.run, now, FIREBREAK_ACTOR);
       });
       return undefined;
     }
@@ -204,15 +219,15 @@ export function createStepHandler(deps: InterpreterDeps): JobHandler {
     const next = decideFailure(policyOf(def), attempt, retryable, random());
     log.warn({ err: message, next: next.kind }, 'step failed');
     metrics.steps.inc({ action: def.action, outcome: next.kind === 'retry' ? 'retried' : 'failed' });
-    return db.transaction(async (tx) => {
+    return job.transaction(async (tx) => {
       const evidence = await keepEvidence(tx, st, def, capture, message);
       if (next.kind === 'retry') {
-        await updateStep(tx, st.step.id, { status: 'pending', error: message });
+        await updateStep(tx, st.step.id, { status: 'pending', error: message }, still);
         await appendTimeline(tx, [runEvent(st.run, now, 'step.failed', FIREBREAK_ACTOR,
           `Step ${def.id} of ${st.run.playbook} failed (attempt ${attempt}), retrying: ${message}`, { step: def.id, attempt, retry: true, ...evidence })]);
         return { postponeMs: next.delayMs };
       }
-      await failStep(tx, st, def, message, evidence, now);
+      await failStep(tx, st, def, message, evidence, now, still);
       return undefined;
     });
   }
@@ -221,16 +236,18 @@ export function createStepHandler(deps: InterpreterDeps): JobHandler {
     if (!capture) return {};
     const prepared = prepareEvidence(capture, deps.evidenceMaxBytes);
     const id = await insertEvidence(tx, { ...prepared, incidentId: st.run.incidentId, stepRunId: st.step.id, kind: def.action });
-    await enqueueJob(tx, evidenceJob(st.run.incidentId, id, `${def.id}: ${redactSecrets(summary).text}`));
+    await queue.enqueue(tx, evidenceJob(st.run.incidentId, id, `${def.id}: ${redactSecrets(summary).text}`));
     return { evidence: id, sha256: prepared.sha256, bytes: prepared.size, truncated: prepared.truncated };
   }
 
   /** The step has failed for good: record it, then go on or stop the run, per its on_failure. */
-  async function failStep(tx: Queryable, st: Loaded, def: Step, reason: string, evidence: object | null, now: Date): Promise<void> {
-    await updateStep(tx, st.step.id, { status: 'failed', error: reason, finished: now });
+  async function failStep(
+    tx: Queryable, st: Loaded, def: Step, reason: string, evidence: object | null, now: Date, expect?: { status: 'running'; attempts: number },
+  ): Promise<void> {
+    await updateStep(tx, st.step.id, { status: 'failed', error: reason, finished: now }, expect);
     await appendTimeline(tx, [runEvent(st.run, now, 'step.failed', FIREBREAK_ACTOR,
       `Step ${def.id} of ${st.run.playbook} failed: ${reason}`, { step: def.id, ...evidence })]);
-    if (continueAfter(policyOf(def))) await advance(tx, st.run, now, FIREBREAK_ACTOR);
-    else await stopRun(tx, st.run, 'failed', `step ${def.id} failed`, FIREBREAK_ACTOR, now);
+    if (continueAfter(policyOf(def))) await advance(tx, queue, st.run, now, FIREBREAK_ACTOR);
+    else await stopRun(tx, queue, st.run, 'failed', `step ${def.id} failed`, FIREBREAK_ACTOR, now);
   }
 }

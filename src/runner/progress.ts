@@ -3,8 +3,8 @@ import { appendTimeline } from '../incidents/timeline.js';
 import { incidentRef, type TimelineEntry } from '../incidents/types.js';
 import { finalRunStatus } from './decide.js';
 import { approvalUpdateJob, noticeJob, stepJob } from './jobs.js';
-import { enqueueJob } from './queue.js';
-import { closeOpenSteps, finishRun, runProgress, type RunRow } from './runs-sql.js';
+import type { JobQueue } from '../queue/job.js';
+import { cancelPendingApprovals, cancelWaitingSteps, closeOpenSteps, finishRun, runningRuns, runProgress, type RunRow } from './runs-sql.js';
 
 /** A timeline entry about a run (or one of its steps). */
 export function runEvent(
@@ -15,17 +15,17 @@ export function runEvent(
 }
 
 /** After a step ended: queue the next one, or finish the run when none is left. In the caller's transaction. */
-export async function advance(tx: Queryable, run: Pick<RunRow, 'id' | 'incidentId' | 'playbook'>, at: Date, actor: string): Promise<void> {
+export async function advance(tx: Queryable, queue: JobQueue, run: Pick<RunRow, 'id' | 'incidentId' | 'playbook'>, at: Date, actor: string): Promise<void> {
   const progress = await runProgress(tx, run.id);
   if (progress.active) return;
   if (progress.next) {
-    await enqueueJob(tx, stepJob(run.incidentId, progress.next.id));
+    await queue.enqueue(tx, stepJob(run.incidentId, progress.next.id));
     return;
   }
   const status = finalRunStatus(progress.statuses);
   if (!(await finishRun(tx, run.id, status, at))) return;
   await appendTimeline(tx, [runEvent(run, at, 'playbook.finished', actor, `Playbook ${run.playbook} ${status}`, { status })]);
-  await enqueueJob(tx, noticeJob(run.incidentId, run.id, 'finished'));
+  await queue.enqueue(tx, noticeJob(run.incidentId, run.id, 'finished'));
 }
 
 /**
@@ -33,52 +33,38 @@ export async function advance(tx: Queryable, run: Pick<RunRow, 'id' | 'incidentI
  * their pending approvals cancelled.
  */
 export async function stopRun(
-  tx: Queryable, run: Pick<RunRow, 'id' | 'incidentId' | 'playbook'>, how: 'failed' | 'aborted' | 'cancelled', reason: string, actor: string, at: Date,
+  tx: Queryable, queue: JobQueue, run: Pick<RunRow, 'id' | 'incidentId' | 'playbook'>, how: 'failed' | 'aborted' | 'cancelled', reason: string, actor: string, at: Date,
 ): Promise<void> {
   const closed = await closeOpenSteps(tx, run.id, how === 'cancelled' ? 'cancelled' : 'aborted', at);
-  await cancelApprovals(tx, closed, at);
+  await cancelApprovals(tx, queue, closed, at);
   if (!(await finishRun(tx, run.id, how, at))) return;
   await appendTimeline(tx, [runEvent(run, at, 'playbook.finished', actor, `Playbook ${run.playbook} ${how}: ${reason}`, { status: how, reason })]);
-  await enqueueJob(tx, noticeJob(run.incidentId, run.id, 'finished'));
+  await queue.enqueue(tx, noticeJob(run.incidentId, run.id, 'finished'));
 }
 
 /** Cancels the pending approvals of these steps, and has their messages updated. */
-export async function cancelApprovals(tx: Queryable, stepRunIds: readonly number[], at: Date): Promise<void> {
+export async function cancelApprovals(tx: Queryable, queue: JobQueue, stepRunIds: readonly number[], at: Date): Promise<void> {
   if (!stepRunIds.length) return;
-  const { rows } = await tx.query<{ id: number; incidentId: number }>(
-    `UPDATE approvals SET status = 'cancelled', decided_at = $2
-      WHERE step_run_id = ANY($1::bigint[]) AND status = 'pending' RETURNING id, incident_id AS "incidentId"`,
-    [stepRunIds, at],
-  );
-  for (const a of rows) await enqueueJob(tx, approvalUpdateJob(a.incidentId, a.id));
+  const rows = await cancelPendingApprovals(tx, stepRunIds, at);
+  await queue.enqueue(tx, ...rows.map((a) => approvalUpdateJob(a.incidentId, a.id)));
 }
 
 /**
  * The incident was resolved: every step that is not marked run_when_resolved and has not started is
  * cancelled (a running step finishes). Runs with nothing left to do finish.
  */
-export async function cancelForResolvedIncident(tx: Queryable, incidentId: number, number: number, at: Date, actor: string): Promise<number> {
-  const { rows: runs } = await tx.query<Pick<RunRow, 'id' | 'incidentId' | 'playbook' | 'definition'>>(
-    `SELECT id, incident_id AS "incidentId", playbook, definition FROM playbook_runs
-      WHERE incident_id = $1 AND status = 'running' ORDER BY id`,
-    [incidentId],
-  );
+export async function cancelForResolvedIncident(tx: Queryable, queue: JobQueue, incidentId: number, number: number, at: Date, actor: string): Promise<number> {
   let cancelled = 0;
-  for (const run of runs) {
+  for (const run of await runningRuns(tx, incidentId)) {
     const keep = run.definition.steps.map((s, i) => (s.run_when_resolved ? i : -1)).filter((i) => i >= 0);
-    const { rows } = await tx.query<{ id: number; stepId: string }>(
-      `UPDATE step_runs SET status = 'cancelled', finished_at = $3
-        WHERE run_id = $1 AND status IN ('pending', 'waiting_approval', 'needs_attention') AND NOT (position = ANY($2::int[]))
-        RETURNING id, step_id AS "stepId"`,
-      [run.id, keep, at],
-    );
+    const rows = await cancelWaitingSteps(tx, run.id, keep, at);
     if (!rows.length) continue;
     cancelled += rows.length;
-    await cancelApprovals(tx, rows.map((r) => r.id), at);
+    await cancelApprovals(tx, queue, rows.map((r) => r.id), at);
     await appendTimeline(tx, [runEvent(run, at, 'step.cancelled', actor,
       `${incidentRef(number)} resolved: ${rows.map((r) => r.stepId).join(', ')} of ${run.playbook} cancelled`,
       { steps: rows.map((r) => r.stepId) })]);
-    await advance(tx, run, at, actor);
+    await advance(tx, queue, run, at, actor);
   }
   return cancelled;
 }

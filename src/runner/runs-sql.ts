@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/db.js';
+import { ErrorCode, FirebreakError } from '../lib/errors.js';
 import type { PlaybookDefinition } from '../playbooks/schema.js';
 import type { ApproverSet } from './approvers.js';
 import type { RunStatus, StepStatus } from './decide.js';
@@ -71,6 +72,14 @@ export const APPROVAL_COLUMNS = `a.id, a.step_run_id AS "stepRunId", a.incident_
   a.expires_at AS "expiresAt", a.status, a.approved_by AS "approvedBy", a.decided_by AS "decidedBy",
   a.slack_channel AS "slackChannel", a.slack_ts AS "slackTs"`;
 
+/** A run's identity and definition (what decisions about its steps read). */
+export async function readRunHead(tx: Queryable, runId: number): Promise<Pick<RunRow, 'id' | 'incidentId' | 'playbook' | 'definition'> | null> {
+  const { rows } = await tx.query<Pick<RunRow, 'id' | 'incidentId' | 'playbook' | 'definition'>>(
+    'SELECT id, incident_id AS "incidentId", playbook, definition FROM playbook_runs WHERE id = $1', [runId],
+  );
+  return rows[0] ?? null;
+}
+
 /** Inserts a run and all its steps (pending). Null when an alert-started run of it already exists. */
 export async function insertRun(
   tx: Queryable,
@@ -136,23 +145,32 @@ export async function earlierSteps(tx: Queryable, runId: number, position: numbe
   return rows;
 }
 
-/** Sets a step's status and whichever other fields are given. */
+/**
+ * Sets a step's status and whichever other fields are given. With `expect`, only while the step is
+ * still in that status at that attempt (an attempt's outcome); otherwise it throws JobLeaseLost and
+ * the caller's transaction writes nothing.
+ */
 export async function updateStep(
   tx: Queryable, id: number,
   f: { status: StepStatus; params?: unknown; paramsHash?: string; output?: unknown; error?: string | null; started?: Date; finished?: Date; countAttempt?: boolean },
+  expect?: { status: StepStatus; attempts: number },
 ): Promise<void> {
-  await tx.query(
+  const { rowCount } = await tx.query(
     `UPDATE step_runs SET status = $2,
         params = COALESCE($3::jsonb, params), params_hash = COALESCE($4, params_hash),
         output = CASE WHEN $5::boolean THEN $6::jsonb ELSE output END,
         error = CASE WHEN $7::boolean THEN $8 ELSE error END,
         started_at = COALESCE(started_at, $9), finished_at = COALESCE($10, finished_at),
         attempts = attempts + $11
-      WHERE id = $1`,
+      WHERE id = $1 AND ($12::text IS NULL OR (status = $12 AND attempts = $13))`,
     [id, f.status, f.params === undefined ? null : JSON.stringify(f.params), f.paramsHash ?? null,
       f.output !== undefined, f.output === undefined ? null : JSON.stringify(f.output),
-      f.error !== undefined, f.error ?? null, f.started ?? null, f.finished ?? null, f.countAttempt ? 1 : 0],
+      f.error !== undefined, f.error ?? null, f.started ?? null, f.finished ?? null, f.countAttempt ? 1 : 0,
+      expect?.status ?? null, expect?.attempts ?? null],
   );
+  if (expect && rowCount === 0) {
+    throw new FirebreakError(ErrorCode.JobLeaseLost, `step run ${id} is no longer ${expect.status} at attempt ${expect.attempts}: its outcome here is not recorded`);
+  }
 }
 
 /** Statuses of a run's steps, in order, and the next step still to run. */
@@ -171,6 +189,37 @@ export async function finishRun(tx: Queryable, runId: number, status: RunStatus,
     `UPDATE playbook_runs SET status = $2, finished_at = $3 WHERE id = $1 AND status = 'running'`, [runId, status, at],
   );
   return rowCount > 0;
+}
+
+/** The incident's runs under way, oldest first. */
+export async function runningRuns(tx: Queryable, incidentId: number): Promise<Pick<RunRow, 'id' | 'incidentId' | 'playbook' | 'definition'>[]> {
+  const { rows } = await tx.query<Pick<RunRow, 'id' | 'incidentId' | 'playbook' | 'definition'>>(
+    `SELECT id, incident_id AS "incidentId", playbook, definition FROM playbook_runs
+      WHERE incident_id = $1 AND status = 'running' ORDER BY id`,
+    [incidentId],
+  );
+  return rows;
+}
+
+/** Cancels a run's steps that have not started, but those at the positions in `keep`; returns them. */
+export async function cancelWaitingSteps(tx: Queryable, runId: number, keep: readonly number[], at: Date): Promise<{ id: number; stepId: string }[]> {
+  const { rows } = await tx.query<{ id: number; stepId: string }>(
+    `UPDATE step_runs SET status = 'cancelled', finished_at = $3
+      WHERE run_id = $1 AND status IN ('pending', 'waiting_approval', 'needs_attention') AND NOT (position = ANY($2::int[]))
+      RETURNING id, step_id AS "stepId"`,
+    [runId, keep, at],
+  );
+  return rows;
+}
+
+/** Cancels the pending approvals of these steps; returns them. */
+export async function cancelPendingApprovals(tx: Queryable, stepRunIds: readonly number[], at: Date): Promise<{ id: number; incidentId: number }[]> {
+  const { rows } = await tx.query<{ id: number; incidentId: number }>(
+    `UPDATE approvals SET status = 'cancelled', decided_at = $2
+      WHERE step_run_id = ANY($1::bigint[]) AND status = 'pending' RETURNING id, incident_id AS "incidentId"`,
+    [stepRunIds, at],
+  );
+  return rows;
 }
 
 /** Sets every not-yet-finished step of a run to `status`; returns their ids. */

@@ -19,17 +19,20 @@ export interface ApprovalView {
   requestedBy: string;
   approvedBy: string[];
   decidedBy: string | null;
+  requestedAt: Date;
   expiresAt: Date;
   slackChannel: string | null;
   slackTs: string | null;
+  /** Set when a post of the message began and its ts is not stored yet: the post may have happened. */
+  postStartedAt: Date | null;
 }
 
 export async function approvalView(db: Queryable, id: number): Promise<ApprovalView | null> {
   const { rows } = await db.query<ApprovalView>(
     `SELECT a.id, a.status, a.incident_id AS "incidentId", i.number AS "incidentNumber", r.playbook, s.step_id AS "stepId",
             s.action, s.params, a.params_hash AS "paramsHash", a.policy, a.approvers, a.requested_by AS "requestedBy",
-            a.approved_by AS "approvedBy", a.decided_by AS "decidedBy", a.expires_at AS "expiresAt",
-            a.slack_channel AS "slackChannel", a.slack_ts AS "slackTs"
+            a.approved_by AS "approvedBy", a.decided_by AS "decidedBy", a.requested_at AS "requestedAt", a.expires_at AS "expiresAt",
+            a.slack_channel AS "slackChannel", a.slack_ts AS "slackTs", a.slack_post_started_at AS "postStartedAt"
        FROM approvals a JOIN step_runs s ON s.id = a.step_run_id JOIN playbook_runs r ON r.id = s.run_id
        JOIN incidents i ON i.id = a.incident_id
       WHERE a.id = $1`,
@@ -38,9 +41,17 @@ export async function approvalView(db: Queryable, id: number): Promise<ApprovalV
   return rows[0] ?? null;
 }
 
+/**
+ * A post of the approval message to `channel` begins (`started`: noted and committed first, so that
+ * a crash before its ts is stored is known), or surely did not happen (false: Slack refused it).
+ */
+export async function markApprovalPostStarted(db: Queryable, id: number, channel: string, started: boolean): Promise<void> {
+  await db.query('UPDATE approvals SET slack_channel = $2, slack_post_started_at = CASE WHEN $3 THEN now() END WHERE id = $1', [id, channel, started]);
+}
+
 /** The approval message was posted here; the decision updates it in place. */
 export async function recordApprovalMessage(db: Queryable, id: number, channel: string, ts: string): Promise<void> {
-  await db.query('UPDATE approvals SET slack_channel = $2, slack_ts = $3 WHERE id = $1', [id, channel, ts]);
+  await db.query('UPDATE approvals SET slack_channel = $2, slack_ts = $3, slack_post_started_at = NULL WHERE id = $1', [id, channel, ts]);
 }
 
 /** A step as people see it: `/incident steps`, and the needs-attention message. */

@@ -111,7 +111,7 @@ export async function runButton(deps: CommandDeps, click: ButtonClick): Promise<
   try {
     const { button } = s;
     if (button.names === 'approval') {
-      return approvalAnswer(await decideApproval(deps.db, deps.metrics, { approvalId: s.id, who, choice: button.action, channel: click.channelId ?? '', ...ctx }));
+      return approvalAnswer(await decideApproval(deps.db, deps, { approvalId: s.id, who, choice: button.action, channel: click.channelId ?? '', ...ctx }));
     }
     if (button.names === 'step') {
       return attentionAnswer(await resolveAttention(deps.db, deps, { stepRunId: s.id, who, choice: button.choice, ...ctx }), click.userId);
@@ -119,7 +119,7 @@ export async function runButton(deps: CommandDeps, click: ButtonClick): Promise<
     const permitted = await deps.access.check(who, button.action);
     if (!permitted.ok) return { ephemeral: refusalText(await recordRefusal(deps.db, deps.metrics, { who, refusal: permitted.refusal, place: s.place, ...ctx })) };
     const change = button.change(click.userId);
-    const outcome = await changeIncident(deps.db, { id: s.id }, change, { actor: who.actor, ...ctx });
+    const outcome = await changeIncident(deps.db, deps.queue, { id: s.id }, change, { actor: who.actor, ...ctx });
     const reply = changeReply(outcome, change, click.userId, ':warning: This incident no longer exists.');
     return reply.response_type === 'ephemeral' ? { ephemeral: reply.text } : {};
   } catch (err) {

@@ -29,6 +29,14 @@ export function slackErrorName(err: unknown): string | undefined {
   return err instanceof FirebreakError && err.code === ErrorCode.SlackRefused ? (err.cause as WebAPIPlatformError).data.error : undefined;
 }
 
+/**
+ * Whether Slack said it did not do what was asked (a refusal, or a rate limit): then a post surely
+ * did not happen. An HTTP error or a lost connection says nothing of the kind.
+ */
+export function surelyNotDone(err: unknown): boolean {
+  return err instanceof FirebreakError && (err.code === ErrorCode.SlackRefused || err.code === ErrorCode.SlackRateLimited);
+}
+
 /** A Web API client for firebreak's jobs: no retries of its own (the job queue retries, durably). */
 export function createSlackApi(config: SlackConfig, logger: Logger, metrics: Metrics): SlackApi {
   const client = new WebClient(config.botToken, {

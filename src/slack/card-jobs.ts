@@ -1,32 +1,40 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { SlackConfig } from '../config/config.js';
 import type { Db } from '../db/db.js';
 import type { Clock } from '../lib/clock.js';
-import { JOB_INCIDENT_CARD, JOB_INCIDENT_COMMANDER, JOB_INCIDENT_OPENED, cardJob } from '../incidents/jobs.js';
+import { CHAT, INCIDENT_CARD, INCIDENT_COMMANDER, INCIDENT_OPENED, cardJob, incidentPayload } from '../incidents/jobs.js';
 import { incidentView } from '../incidents/queries.js';
 import { appendTimeline } from '../incidents/timeline.js';
 import { FIREBREAK_ACTOR, incidentRef } from '../incidents/types.js';
 import { safeMrkdwn } from '../lib/mrkdwn.js';
-import type { Job } from '../runner/jobs-sql.js';
-import { enqueueJob } from '../runner/queue.js';
-import type { JobHandler } from '../runner/worker.js';
-import { slackErrorName, type SlackApi } from './api.js';
+import { defineJob, handle, type JobBinding, type JobQueue } from '../queue/job.js';
+import { slackErrorName, surelyNotDone, type SlackApi } from './api.js';
 import { cardText, incidentCard } from './blocks/card.js';
 import {
-  chooseCardChannel, forgetCardMessage, readCardPlace, recordCardPosted, recordCardSynced, recordIncidentChannel, type CardPlace,
+  chooseCardChannel, forgetCardMessage, markCardPostStarted, readCardPlace, recordCardPosted, recordCardSynced, recordIncidentChannel,
+  type CardPlace,
 } from './card-sql.js';
+import { messageMetadata, type MessageFinder } from './post-once.js';
 import { incidentChannelName } from './channel-name.js';
 
 /** At most one card update per incident per this interval: a storm of changes costs a few calls. */
 export const CARD_SPACING_MS = 2_000;
+/** The metadata event type of incident cards (their firebreak_id: the incident's id and opening time). */
+export const CARD_EVENT = 'firebreak_incident_card';
 /** After a card is first posted in an incident's own channel: pin it and link to it from the main channel. */
-export const JOB_CARD_POSTED = 'slack.card_posted';
+export const CARD_POSTED = defineJob({
+  kind: 'slack.card_posted', schema: incidentPayload.extend({ channel: z.string(), ts: z.string() }), pool: 'notify', needs: CHAT,
+});
 // Names tried for an incident channel before giving up (inc-7-x, inc-7-x-2, …).
 const NAME_ATTEMPTS = 20;
 
 /** The job handlers that keep Slack in step with the database. */
-export function createSlackJobs(deps: { db: Db; clock: Clock; api: SlackApi; slack: SlackConfig }): Record<string, JobHandler> {
-  const { db, clock, api, slack } = deps;
+export function createSlackJobs(deps: {
+  db: Db; queue: JobQueue; clock: Clock; api: SlackApi; slack: SlackConfig; finder: MessageFinder;
+  persist: (p: { incidentId: number }) => Promise<boolean>;
+}): JobBinding[] {
+  const { db, queue, clock, api, slack } = deps;
   const ignoring = (...names: string[]) => (err: unknown) => {
     if (!names.includes(slackErrorName(err) ?? '')) throw err;
   };
@@ -60,19 +68,17 @@ export function createSlackJobs(deps: { db: Db; clock: Clock; api: SlackApi; sla
     return channelId;
   }
 
-  const opened: JobHandler = async (job) => {
-    const id = job.incidentId!;
+  const opened = async (id: number) => {
     const place = await readCardPlace(db, id, 0);
     if (!place || place.channel) return;
     const channel = slack.createChannels ? await ensureChannel(id, place) : slack.incidentChannel;
     await db.transaction(async (tx) => {
-      if (await chooseCardChannel(tx, id, channel)) await enqueueJob(tx, cardJob(id));
+      if (await chooseCardChannel(tx, id, channel)) await queue.enqueue(tx, cardJob(id));
     });
   };
 
   // Renders the card from the state current when the job runs, so coalesced changes are one call.
-  const card: JobHandler = async (job) => {
-    const id = job.incidentId!;
+  const card = async (id: number): Promise<void | { postponeMs: number }> => {
     const place = await readCardPlace(db, id, CARD_SPACING_MS);
     if (!place?.channel) return; // not placed yet: incident.opened queues a sync once it is
     const view = await incidentView(db, id);
@@ -82,14 +88,24 @@ export function createSlackJobs(deps: { db: Db; clock: Clock; api: SlackApi; sla
     if (place.ts && digest === place.digest) return; // Slack already shows exactly this
     if (place.ts && place.waitMs > 0) return { postponeMs: place.waitMs };
     if (!place.ts) {
-      const res = await api.call<{ ok: boolean; channel: string; ts: string }>('chat.postMessage', {
-        channel: place.channel, ...message, unfurl_links: false, unfurl_media: false,
-      });
+      // Posted once, whatever happens in between: see post-once.ts.
+      const metadata = messageMetadata(CARD_EVENT, `${id}:${place.openedAt.getTime()}`);
+      const earlier = place.postStartedAt && (await deps.finder.find(place.channel, place.postStartedAt, metadata));
+      if (!earlier && !place.postStartedAt) await markCardPostStarted(db, id, true);
+      const res = earlier
+        ? { channel: place.channel, ts: earlier }
+        : await api.call<{ ok: boolean; channel: string; ts: string }>('chat.postMessage', {
+          channel: place.channel, ...message, metadata, unfurl_links: false, unfurl_media: false,
+        }).catch(async (err: unknown) => {
+          if (surelyNotDone(err)) await markCardPostStarted(db, id, false); // nothing to look for next time
+          throw err;
+        });
       await db.transaction(async (tx) => {
-        await recordCardPosted(tx, id, res.channel, res.ts, digest);
-        if (place.slackChannelId) await enqueueJob(tx, { kind: JOB_CARD_POSTED, incidentId: id, payload: { channel: res.channel, ts: res.ts } });
+        await recordCardPosted(tx, id, res.channel, res.ts, earlier ? null : digest);
+        if (place.slackChannelId) await queue.enqueue(tx, CARD_POSTED.of({ incidentId: id, channel: res.channel, ts: res.ts }));
       });
-      return;
+      // A card found again shows what it showed then: bring it up to date.
+      return earlier ? { postponeMs: CARD_SPACING_MS } : undefined;
     }
     try {
       await api.call('chat.update', { channel: place.channel, ts: place.ts, ...message });
@@ -102,10 +118,9 @@ export function createSlackJobs(deps: { db: Db; clock: Clock; api: SlackApi; sla
     return undefined;
   };
 
-  const posted: JobHandler = async (job: Job) => {
-    const { channel, ts } = job.payload as { channel: string; ts: string };
+  const posted = async ({ incidentId, channel, ts }: { incidentId: number; channel: string; ts: string }) => {
     await api.call('pins.add', { channel, timestamp: ts }).catch(ignoring('already_pinned'));
-    const place = await readCardPlace(db, job.incidentId!, 0);
+    const place = await readCardPlace(db, incidentId, 0);
     if (!place) return;
     await api.call('chat.postMessage', {
       channel: slack.incidentChannel,
@@ -114,12 +129,18 @@ export function createSlackJobs(deps: { db: Db; clock: Clock; api: SlackApi; sla
     });
   };
 
-  const commander: JobHandler = async (job) => {
-    const place = await readCardPlace(db, job.incidentId!, 0);
-    const { user } = job.payload as { user: string };
+  const commander = async ({ incidentId, user }: { incidentId: number; user: string }) => {
+    const place = await readCardPlace(db, incidentId, 0);
     if (!place?.slackChannelId) return;
     await api.call('conversations.invite', { channel: place.slackChannelId, users: user }).catch(ignoring('already_in_channel', 'cant_invite_self'));
   };
 
-  return { [JOB_INCIDENT_OPENED]: opened, [JOB_INCIDENT_CARD]: card, [JOB_CARD_POSTED]: posted, [JOB_INCIDENT_COMMANDER]: commander };
+  // Slack being down must not lose a card: these keep trying while the incident is open.
+  const options = { persist: deps.persist };
+  return [
+    handle(INCIDENT_OPENED, (job) => opened(job.payload.incidentId), options),
+    handle(INCIDENT_CARD, (job) => card(job.payload.incidentId), options),
+    handle(CARD_POSTED, (job) => posted(job.payload), options),
+    handle(INCIDENT_COMMANDER, (job) => commander(job.payload), options),
+  ];
 }

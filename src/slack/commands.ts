@@ -16,6 +16,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
 import { safeMrkdwn } from '../lib/mrkdwn.js';
 import type { PlaybookRegistry } from '../playbooks/registry.js';
+import type { JobQueue } from '../queue/job.js';
 import { runPlaybookByHand } from '../runner/start.js';
 import { incidentRuns } from '../runner/views.js';
 import { refusalText } from './blocks/access.js';
@@ -37,6 +38,8 @@ export interface CommandRequest {
 
 export interface CommandDeps {
   db: Db;
+  /** Where the jobs a command causes are queued. */
+  queue: JobQueue;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
@@ -133,19 +136,19 @@ async function execute(deps: CommandDeps, c: ParsedCommand, req: CommandRequest,
       return ephemeral(runsText(i.number, await incidentRuns(db, i.id)));
     }
     case 'run':
-      return runReply(await runPlaybookByHand(db, deps.registry, target, c.playbook, ctx), req.userId, notFound);
+      return runReply(await runPlaybookByHand(db, deps.queue, deps.registry, target, c.playbook, ctx), req.userId, notFound);
     case 'page': {
       if (!deps.pagerServices?.length) return ephemeral(':warning: PagerDuty is not set up here (PAGERDUTY_ROUTING_KEY or PAGERDUTY_SERVICES): nobody was paged.');
-      const outcome = await pageIncident(db, target, c.service, deps.pagerServices, { ...ctx, reason: `asked by ${req.userId}` });
+      const outcome = await pageIncident(db, deps.queue, target, c.service, deps.pagerServices, { ...ctx, reason: `asked by ${req.userId}` });
       return pageReply(outcome, req.userId, notFound);
     }
     case 'postmortem': {
-      const number = await requestPostmortem(db, target, req.userId);
+      const number = await requestPostmortem(db, deps.queue, target, req.userId);
       if (number === null) return ephemeral(notFound);
       return ephemeral(`Drafting the postmortem of *${incidentRef(number)}*: it will be posted in the incident's channel in a moment.`);
     }
     case 'declare': {
-      const created = await declareIncident(db, { title: c.title, severity: c.severity }, ctx);
+      const created = await declareIncident(db, deps.queue, { title: c.title, severity: c.severity }, ctx);
       return inChannel(`${mention(req.userId)} declared *${incidentRef(created.number)}* (${c.severity}): ${safeMrkdwn(c.title, 200)}`);
     }
     default: {
@@ -154,7 +157,7 @@ async function execute(deps: CommandDeps, c: ParsedCommand, req: CommandRequest,
           : c.name === 'commander' ? { kind: 'commander', user: c.user }
             : c.name === 'note' ? { kind: 'note', text: c.text }
               : { kind: 'status', action: c.name === 'ack' ? 'acknowledge' : c.name };
-      const outcome = await changeIncident(db, target, change, ctx);
+      const outcome = await changeIncident(db, deps.queue, target, change, ctx);
       return changeReply(outcome, change, req.userId, notFound);
     }
   }

@@ -1,15 +1,18 @@
 import type { Db } from '../db/db.js';
+import { readIncidentNumber } from '../incidents/incidents-sql.js';
 import { incidentRef } from '../incidents/types.js';
 import { formatDuration } from '../lib/duration.js';
 import { safeMrkdwn } from '../lib/mrkdwn.js';
-import {
-  JOB_APPROVAL_POST, JOB_APPROVAL_UPDATE, JOB_EVIDENCE_POST, JOB_RUN_NOTICE, JOB_STEP_ATTENTION,
-} from '../runner/jobs.js';
-import { approvalView, evidenceView, recordApprovalMessage, runView, stepRunView } from '../runner/views.js';
-import type { JobHandler } from '../runner/worker.js';
-import { slackErrorName, type SlackApi } from './api.js';
+import { handle, type JobBinding } from '../queue/job.js';
+import { APPROVAL_POST, APPROVAL_UPDATE, EVIDENCE_POST, RUN_NOTICE, STEP_ATTENTION } from '../runner/jobs.js';
+import { approvalView, evidenceView, markApprovalPostStarted, recordApprovalMessage, runView, stepRunView } from '../runner/views.js';
+import { slackErrorName, surelyNotDone, type SlackApi } from './api.js';
 import { approvalMessage, attentionMessage } from './blocks/approval.js';
 import { readCardPlace } from './card-sql.js';
+import { messageMetadata, type MessageFinder } from './post-once.js';
+
+/** The metadata event type of approval requests (their firebreak_id: the approval's id and request time). */
+export const APPROVAL_EVENT = 'firebreak_approval';
 
 // Before the card is posted there is no thread to write in: wait for it this long at a time.
 const WAIT_FOR_CARD_MS = 2_000;
@@ -17,26 +20,41 @@ const WAIT_FOR_CARD_MS = 2_000;
 const size = (bytes: number) => (bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`);
 
 /** The job handlers that show playbook runs in Slack: approvals, interrupted steps, evidence, run notices. */
-export function createRunnerSlackJobs(deps: { db: Db; api: SlackApi; incidentChannel: string }): Record<string, JobHandler> {
+export function createRunnerSlackJobs(deps: {
+  db: Db; api: SlackApi; incidentChannel: string; finder: MessageFinder; persist: (p: { incidentId: number }) => Promise<boolean>;
+}): JobBinding[] {
   const { db, api } = deps;
+  // Slack being down must not lose an approval request: these keep trying while the incident is open.
+  const options = { persist: deps.persist };
   const cardThread = async (incidentId: number) => {
     const place = await readCardPlace(db, incidentId, 0);
     return place?.channel && place.ts ? { channel: place.channel, ts: place.ts } : null;
   };
 
   // Approvals are posted in the incident's channel (not a thread): they need to be seen.
-  const approvalPost: JobHandler = async (job) => {
-    const a = await approvalView(db, Number(job.payload.approvalId));
+  const approvalPost = handle(APPROVAL_POST, async (job) => {
+    const a = await approvalView(db, job.payload.approvalId);
     if (!a || a.slackTs) return;
-    const place = await readCardPlace(db, a.incidentId, 0);
+    // Posted once, whatever happens in between (see post-once.ts): two live copies would be two
+    // sets of Approve buttons.
+    const metadata = messageMetadata(APPROVAL_EVENT, `${a.id}:${a.requestedAt.getTime()}`);
+    if (a.postStartedAt && a.slackChannel) {
+      const ts = await deps.finder.find(a.slackChannel, a.postStartedAt, metadata);
+      if (ts) return void (await recordApprovalMessage(db, a.id, a.slackChannel, ts));
+    }
+    const channel = a.slackChannel ?? (await readCardPlace(db, a.incidentId, 0))?.channel ?? deps.incidentChannel;
+    if (!a.postStartedAt) await markApprovalPostStarted(db, a.id, channel, true);
     const res = await api.call<{ ok: boolean; channel: string; ts: string }>('chat.postMessage', {
-      channel: place?.channel ?? deps.incidentChannel, ...approvalMessage(a), unfurl_links: false, unfurl_media: false,
+      channel, ...approvalMessage(a), metadata, unfurl_links: false, unfurl_media: false,
+    }).catch(async (err: unknown) => {
+      if (surelyNotDone(err)) await markApprovalPostStarted(db, a.id, channel, false); // nothing to look for next time
+      throw err;
     });
     await recordApprovalMessage(db, a.id, res.channel, res.ts);
-  };
+  }, options);
 
-  const approvalUpdate: JobHandler = async (job) => {
-    const a = await approvalView(db, Number(job.payload.approvalId));
+  const approvalUpdate = handle(APPROVAL_UPDATE, async (job) => {
+    const a = await approvalView(db, job.payload.approvalId);
     if (!a) return;
     if (!a.slackTs) return { postponeMs: WAIT_FOR_CARD_MS }; // its post job has not run yet
     try {
@@ -45,27 +63,26 @@ export function createRunnerSlackJobs(deps: { db: Db; api: SlackApi; incidentCha
       if (slackErrorName(err) !== 'message_not_found') throw err; // deleted by someone: nothing to update
     }
     return undefined;
-  };
+  }, options);
 
-  const attention: JobHandler = async (job) => {
-    const found = await stepRunView(db, Number(job.payload.stepRunId));
+  const attention = handle(STEP_ATTENTION, async (job) => {
+    const found = await stepRunView(db, job.payload.stepRunId);
     if (!found || found.step.status !== 'needs_attention') return;
     const place = await readCardPlace(db, found.run.incidentId, 0);
     await api.call('chat.postMessage', {
       channel: place?.channel ?? deps.incidentChannel, ...attentionMessage(found.run, found.step), unfurl_links: false, unfurl_media: false,
     });
-  };
+  }, options);
 
-  const evidence: JobHandler = async (job) => {
-    const e = await evidenceView(db, Number(job.payload.evidenceId));
+  const evidence = handle(EVIDENCE_POST, async (job) => {
+    const e = await evidenceView(db, job.payload.evidenceId);
     if (!e) return;
     const thread = await cardThread(e.incidentId);
     if (!thread) return { postponeMs: WAIT_FOR_CARD_MS };
-    const { rows } = await db.query<{ number: number }>('SELECT number FROM incidents WHERE id = $1', [e.incidentId]);
-    const ref = incidentRef(rows[0]!.number);
+    const ref = incidentRef((await readIncidentNumber(db, e.incidentId))!);
     const cutNote = e.truncated ? ` (cut from ${size(e.originalSize)})` : '';
     const redacted = e.redactions ? ` · ${e.redactions} secret(s) redacted` : '';
-    const summary = `:mag: ${safeMrkdwn(String(job.payload.summary ?? e.stepId ?? e.kind), 1500)}\n` +
+    const summary = `:mag: ${safeMrkdwn(job.payload.summary || (e.stepId ?? e.kind), 1500)}\n` +
       `Evidence #${e.id} · ${size(e.size)}${cutNote}${redacted} · sha256 \`${e.sha256}\``;
     const ext = e.mediaType.includes('json') ? 'json' : 'txt';
     await api.uploadFiles({
@@ -74,10 +91,10 @@ export function createRunnerSlackJobs(deps: { db: Db; api: SlackApi; incidentCha
       }],
     });
     return undefined;
-  };
+  }, options);
 
-  const notice: JobHandler = async (job) => {
-    const run = await runView(db, Number(job.payload.runId));
+  const notice = handle(RUN_NOTICE, async (job) => {
+    const run = await runView(db, job.payload.runId);
     if (!run) return;
     const thread = await cardThread(run.incidentId);
     if (!thread) return { postponeMs: WAIT_FOR_CARD_MS };
@@ -87,10 +104,7 @@ export function createRunnerSlackJobs(deps: { db: Db; api: SlackApi; incidentCha
         run.steps.map((s) => `${safeMrkdwn(s.stepId, 60)} ${s.status.replace('_', ' ')}`).join(', ');
     await api.call('chat.postMessage', { channel: thread.channel, thread_ts: thread.ts, text, unfurl_links: false, unfurl_media: false });
     return undefined;
-  };
+  }, options);
 
-  return {
-    [JOB_APPROVAL_POST]: approvalPost, [JOB_APPROVAL_UPDATE]: approvalUpdate, [JOB_STEP_ATTENTION]: attention,
-    [JOB_EVIDENCE_POST]: evidence, [JOB_RUN_NOTICE]: notice,
-  };
+  return [approvalPost, approvalUpdate, attention, evidence, notice];
 }

@@ -8,7 +8,6 @@ import { alertBody, playbookDir } from '../support/playbooks.js';
 import { blockActionBody, clickAnswer, postSlack, slashCommandBody } from '../support/slack-requests.js';
 import { timeline } from '../support/state.js';
 import { eventually } from '../support/wait.js';
-import { enqueueJob } from '../../src/runner/queue.js';
 import { stepJob } from '../../src/runner/jobs.js';
 
 const playbooks = (deploy: string) => ({
@@ -135,7 +134,7 @@ for (const backend of backends()) {
       const { rows } = await db().query<{ id: number }>('SELECT id FROM step_runs WHERE incident_id = $1', [inc.id]);
       await db().query(`UPDATE step_runs SET status = 'running' WHERE id = $1`, [rows[0]!.id]);
       await db().query(`UPDATE playbook_runs SET status = 'running' WHERE incident_id = $1`, [inc.id]);
-      await enqueueJob(db(), stepJob(inc.id, rows[0]!.id));
+      await app.queue.enqueue(db(), stepJob(inc.id, rows[0]!.id));
       await eventually('needs attention', async () => (await stepStatus(inc.id)) === 'needs_attention');
       assert.equal(runs(inc.ref), 1);
 

@@ -60,7 +60,7 @@ for (const backend of backends()) {
     };
     const eventsFor = (key: string) => pd.events.filter((e) => e.body.dedup_key === key);
     const syncIdle = (id: number) => eventually('PagerDuty sync done', async () =>
-      (await db().query(`SELECT 1 FROM jobs WHERE kind = 'pagerduty.sync' AND incident_id = $1 AND failed_at IS NULL`, [id])).rows.length === 0);
+      (await db().query(`SELECT 1 FROM jobs WHERE kind = 'pagerduty.sync' AND (payload->>'incidentId')::bigint = $1 AND done_at IS NULL AND failed_at IS NULL`, [id])).rows.length === 0);
     const webhook = (body: string, signature = `v1=${createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex')}`) =>
       fetch(`${app.url}/webhooks/pagerduty`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-pagerduty-signature': signature }, body });
     const pdEvent = (id: string, type: string, incidentKey: string) => JSON.stringify({

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { metricValue, startTestApp, type TestApp } from '../support/app.js';
 import { backends, type TestDatabase } from '../support/databases.js';
 import { playbookDir } from '../support/playbooks.js';
+import { count, openJobs } from '../support/state.js';
 import { eventually } from '../support/wait.js';
 
 // Matching reads one row per distinct combination of the matched labels' values, not every alert:
@@ -32,7 +33,7 @@ for (const backend of backends()) {
     let app: TestApp;
     const db = () => database.db;
     const settled = () => eventually('no match job pending', async () =>
-      (await db().query(`SELECT 1 FROM jobs WHERE kind = 'playbooks.match'`)).rowCount === 0);
+      (await openJobs(db(), 'playbooks.match')) === 0);
     const runs = async () => (await db().query<{ alert: { labels: Record<string, string>; annotations: Record<string, string> } }>(
       'SELECT alert FROM playbook_runs ORDER BY id')).rows;
 
@@ -45,11 +46,11 @@ for (const backend of backends()) {
       await database.close();
     });
 
-    const matchJobsRun = () => metricValue(app, 'firebreak_jobs_total', { kind: 'playbooks.match', outcome: 'done' });
+    const matchJobsRun = () => metricValue(app, 'firebreak_job_runs_total', { kind: 'playbooks.match', outcome: 'done' });
 
     test('alerts that match no playbook queue no match job and start nothing', async () => {
       assert.equal((await app.postWebhook(webhook([{ pod: 'p1', tier: 'batch' }, { pod: 'p2', tier: 'batch' }]))).status, 200);
-      assert.equal((await db().query(`SELECT 1 FROM jobs WHERE kind = 'playbooks.match'`)).rowCount, 0);
+      assert.equal(await count(db(), `jobs WHERE kind = 'playbooks.match'`), 0);
       assert.equal(await matchJobsRun(), 0);
       assert.deepEqual(await runs(), []);
     });

@@ -9,7 +9,6 @@ import { FakeSlack } from '../support/fake-slack.js';
 import { alertBody, playbookDir } from '../support/playbooks.js';
 import { blockActionBody, postSlack, slashCommandBody } from '../support/slack-requests.js';
 import { timeline } from '../support/state.js';
-import { enqueueJob } from '../../src/runner/queue.js';
 import { stepJob } from '../../src/runner/jobs.js';
 import { postgresRunCoordinator } from '../../src/scheduler/scheduler.js';
 import { eventually } from '../support/wait.js';
@@ -326,7 +325,7 @@ for (const backend of backends()) {
       await db().query(`UPDATE approvals SET status = 'approved' WHERE id = $1`, [id]);
       await db().query(`UPDATE step_runs SET status = 'running', attempts = 1 WHERE id = $1`, [rows[0]!.id]);
       const before = deploy.to('/act').length;
-      await enqueueJob(db(), stepJob(inc.id, rows[0]!.id));
+      await app.queue.enqueue(db(), stepJob(inc.id, rows[0]!.id));
       await eventually('needs attention', async () => (await stepStatus(inc.id, 'act')) === 'needs_attention');
       const message = await slack.waitFor('the Retry / Skip / Abort message', () => slack.ok('chat.postMessage').find((c) => JSON.stringify(c.args.blocks ?? '').includes(`attention_${rows[0]!.id}`)));
       assert.match(JSON.stringify(message.args.blocks), /incident_step_retry.*incident_step_skip.*incident_step_abort/);

@@ -42,9 +42,10 @@ async function onOneConnection(fn: (db: Db) => Promise<void>) {
 }
 
 describe('on a real Postgres shared by concurrent requests', () => {
-  test('the same group delivered 20 times at once gives one incident', { skip: NEEDS_POSTGRES }, async () => {
+  test('the same group delivered 20 times at once gives one incident, and one card', { skip: NEEDS_POSTGRES }, async () => {
     const database = await postgresBackend()!.create();
-    const app = await startTestApp(database);
+    const slack = await FakeSlack.start();
+    const app = await startTestApp(database, slackEnv(slack.apiUrl));
     try {
       const body = await fixture('alertmanager/firing-group.json');
       const answers = await Promise.all(Array.from({ length: 20 }, () => app.postWebhook(body)));
@@ -54,12 +55,15 @@ describe('on a real Postgres shared by concurrent requests', () => {
       assert.equal(stored.length, 2);
       assert.equal(stored.reduce((n, a) => n + a.times_received, 0), 40);
       assert.deepEqual((await timeline(database.db, 1)).map((e) => e.kind), ['incident.opened', 'alerts.fired']);
-      // One incident.opened job, run once (Slack is off here, so it completes at once).
-      for (let i = 0; i < 100 && (await metricValue(app, 'firebreak_jobs_total', { kind: 'incident.opened' })) < 1; i++) await new Promise((r) => setTimeout(r, 20));
-      assert.equal(await metricValue(app, 'firebreak_jobs_total', { kind: 'incident.opened', outcome: 'done' }), 1);
-      assert.equal(await count(database.db, "jobs WHERE kind = 'incident.opened'"), 0);
+      // One incident.opened job, run once: one card.
+      await slack.waitFor('the card', () => slack.ok('chat.postMessage').length === 1);
+      await eventually('the opening job to be done', async () => (await metricValue(app, 'firebreak_job_runs_total', { kind: 'incident.opened', outcome: 'done' })) === 1);
+      assert.equal(await count(database.db, "jobs WHERE kind = 'incident.opened'"), 1);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(slack.ok('chat.postMessage').length, 1);
     } finally {
       await app.close();
+      await slack.close();
       await database.close();
     }
   });

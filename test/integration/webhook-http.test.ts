@@ -133,7 +133,7 @@ for (const backend of backends()) {
       assert.equal(res.status, 200);
       assert.deepEqual(await res.json(), { status: 'accepted', incidents: ['INC-1'], alerts: { fired: 1, refired: 0, resolved: 0, repeat: 0 } });
       const id = await incidentId(database.db, 1);
-      await database.db.transaction((tx) => setIncidentStatus(tx, id, 'acknowledged', new Date()));
+      await database.db.transaction((tx) => setIncidentStatus(tx, app.queue, id, 'acknowledged', new Date()));
       res = await app.postWebhook(await fixture('alertmanager/resolved-single.json'));
       assert.equal(res.status, 200);
       assert.equal((await incidents(database.db))[0]!.status, 'acknowledged');

@@ -34,9 +34,10 @@ export async function startTestApp(
   env: Record<string, string> = {},
   options: { clock?: Clock; logger?: Logger; fetch?: typeof fetch; pagerAgent?: Agent; slackIdentityRetry?: IdentityRetry } = {},
 ): Promise<TestApp> {
-  // Retries and polls fast, so that failure tests take seconds (production waits seconds to minutes);
-  // expired approvals are swept every second; unreadable approvers are read again after milliseconds.
-  const worker = { pollMs: 500, backoffBaseMs: 100 };
+  // Retries (backoff capped at 250 ms) and polls fast, so that failure tests take seconds (production
+  // waits seconds to minutes); running jobs get a second at close; expired approvals are swept every
+  // second; unreadable approvers are read again after milliseconds.
+  const worker = { pollMs: 500, backoffBaseMs: 100, backoffMaxMs: 250, shutdownGraceMs: 1_000 };
   const config = loadConfig({
     PORT: '0', HOST: '127.0.0.1', ALERTMANAGER_WEBHOOK_TOKEN: TOKEN, LOG_LEVEL: 'debug', PLAYBOOKS_DIR: NO_PLAYBOOKS, ...env,
   });

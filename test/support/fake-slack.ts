@@ -18,6 +18,24 @@ export interface Failure {
   retryAfter?: number;
 }
 
+/** A message as the fake keeps it; `metadata` as chat.postMessage was given it. */
+export interface FakeMessage {
+  ts: string;
+  text: string;
+  blocks: unknown[];
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
+  /** The app that posted it (this app's bot, for a call with a token). */
+  bot_id: string;
+}
+
+/** A call held after Slack did its work: the test says when (and how) it is answered. */
+export interface HeldCall {
+  /** Resolves once Slack has done the work (a message posted), before any answer is sent. */
+  done: Promise<SlackCall>;
+  /** Sends the answer Slack would have sent, or an HTTP failure instead (the work stays done). */
+  answer(failure?: Failure): void;
+}
+
 /**
  * A local stand-in for the Slack Web API that the real @slack/web-api client talks to (through
  * SLACK_API_URL): the methods firebreak uses, with Slack's answers and errors, every call recorded,
@@ -27,7 +45,9 @@ export class FakeSlack {
   readonly calls: SlackCall[] = [];
   readonly responses: { path: string; body: Record<string, unknown> }[] = [];
   /** channel id → ts → the message as last posted or updated. */
-  readonly messages = new Map<string, Map<string, { text: string; blocks: unknown[] }>>();
+  readonly messages = new Map<string, Map<string, FakeMessage>>();
+  /** Channels this app's bot is not a member of: their history answers not_in_channel until conversations.join. */
+  readonly outside = new Set<string>();
   readonly channels = new Map<string, { id: string; name: string; topic?: string; members: Set<string>; pins: Set<string> }>();
   /** User groups by handle: their members (usergroups.list / usergroups.users.list). */
   readonly groups = new Map<string, string[]>();
@@ -38,6 +58,7 @@ export class FakeSlack {
   /** Files uploaded through files.uploadV2: the file's bytes (and as text), and how the upload was completed. */
   readonly uploads: { id: string; body: string; bytes: Buffer; complete?: Record<string, unknown> }[] = [];
   private readonly failures = new Map<string, Failure[]>();
+  private readonly holds: { method: string; matches: (args: Record<string, unknown>) => boolean; done: (call: SlackCall) => void; answered: Promise<Failure | undefined> }[] = [];
   private outage: Failure | undefined;
   private server!: Server;
   private seq = 100;
@@ -66,6 +87,19 @@ export class FakeSlack {
     const queue = this.failures.get(method) ?? [];
     for (let i = 0; i < times; i++) queue.push(failure);
     this.failures.set(method, queue);
+  }
+
+  /**
+   * The next call of `method` (whose arguments `matches`) is done (a message posted, say) and then
+   * its answer waits for the test: a crash between Slack's work and firebreak hearing of it, or an
+   * answer lost on the way.
+   */
+  holdNext(method: string, matches: (args: Record<string, unknown>) => boolean = () => true): HeldCall {
+    let done!: (call: SlackCall) => void;
+    let answer!: (failure?: Failure) => void;
+    const held = { done: new Promise<SlackCall>((r) => { done = r; }), answered: new Promise<Failure | undefined>((r) => { answer = r; }) };
+    this.holds.push({ method, matches, done, answered: held.answered });
+    return { done: held.done, answer };
   }
 
   /** Every call fails with `failure` until `recover()`. */
@@ -127,7 +161,14 @@ export class FakeSlack {
       };
     }
     if (token === undefined) return { status: 200, body: { ok: false, error: 'not_authed' } };
-    return { status: 200, body: this.answer(method, args) };
+    const body = this.answer(method, args);
+    const at = this.holds.findIndex((h) => h.method === method && h.matches(args));
+    if (at < 0) return { status: 200, body };
+    const [hold] = this.holds.splice(at, 1) as [(typeof this.holds)[number]];
+    hold.done(call);
+    const instead = await hold.answered;
+    call.status = instead?.status ?? 200;
+    return instead ? { status: instead.status, body: { ok: false, error: 'internal_error' } } : { status: 200, body };
   }
 
   private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
@@ -156,11 +197,30 @@ export class FakeSlack {
         if (!args.text && !args.blocks) return { ok: false, error: 'no_text' };
         const blocksError = checkBlocks(args.blocks);
         if (blocksError) return { ok: false, error: blocksError };
-        const ts = `1763700000.${String(this.seq++).padStart(6, '0')}`;
-        const byTs = this.messages.get(channel) ?? new Map();
-        byTs.set(ts, { text: String(args.text ?? ''), blocks: (args.blocks as unknown[]) ?? [] });
+        const ts = `${Math.floor(Date.now() / 1000)}.${String(this.seq++).padStart(6, '0')}`;
+        const byTs = this.messages.get(channel) ?? new Map<string, FakeMessage>();
+        const metadata = args.metadata as FakeMessage['metadata'];
+        byTs.set(ts, { ts, text: String(args.text ?? ''), blocks: (args.blocks as unknown[]) ?? [], bot_id: 'B0FIREBRK', ...(metadata ? { metadata } : {}) });
         this.messages.set(channel, byTs);
         return { ok: true, channel, ts, message: { text: args.text, ts } };
+      }
+      case 'conversations.history': {
+        const channel = String(args.channel ?? '');
+        if (!/^[CG][A-Z0-9]+$/.test(channel)) return { ok: false, error: 'channel_not_found' };
+        if (this.outside.has(channel)) return { ok: false, error: 'not_in_channel' };
+        const oldest = Number(args.oldest ?? 0);
+        const limit = Math.min(Number(args.limit ?? 100), 999);
+        const from = Number(args.cursor ?? 0);
+        const all = [...(this.messages.get(channel)?.values() ?? [])].filter((m) => Number(m.ts) > oldest).reverse(); // newest first
+        const page = all.slice(from, from + limit).map(({ metadata, ...m }) => ({
+          type: 'message', ...m, ...(metadata && String(args.include_all_metadata) === 'true' ? { metadata } : {}),
+        }));
+        const more = from + limit < all.length;
+        return { ok: true, messages: page, has_more: more, response_metadata: { next_cursor: more ? String(from + limit) : '' } };
+      }
+      case 'conversations.join': {
+        this.outside.delete(String(args.channel));
+        return { ok: true, channel: { id: args.channel } };
       }
       case 'chat.update': {
         const channel = channelId(args.channel);

@@ -20,6 +20,10 @@ export const timeline = async (db: Queryable, number: number) =>
     [number],
   )).rows;
 
+/** Jobs not yet done nor failed (done jobs are kept until housekeeping prunes them), of one kind or all. */
+export const openJobs = async (db: Queryable, kind?: string) =>
+  (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs WHERE done_at IS NULL AND failed_at IS NULL AND ($1::text IS NULL OR kind = $1)', [kind ?? null])).rows[0]!.n;
+
 export const count = async (db: Queryable, table: string) =>
   (await db.query<{ n: number }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n;
 

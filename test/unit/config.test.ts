@@ -7,7 +7,8 @@ import { isLoopback, isLoopbackHost } from '../../src/lib/loopback.js';
 test('defaults: embedded database in ./data, port 3000 on loopback only (no token), 16 MiB bodies', () => {
   assert.deepEqual(loadConfig({}), {
     port: 3000, host: '127.0.0.1', database: { kind: 'pglite', dataDir: './data' },
-    webhookToken: undefined, webhookUnauthenticated: false, webhookMaxBytes: 16777216, logLevel: 'info', slack: undefined, jobLeaseMs: 30_000, pagerduty: undefined,
+    webhookToken: undefined, webhookUnauthenticated: false, webhookMaxBytes: 16777216, logLevel: 'info', slack: undefined, pagerduty: undefined,
+    jobs: { leaseMs: 30_000, concurrency: { steps: 8, notify: 4, internal: 2 }, keepDoneMs: 86_400_000, keepFailedMs: 14 * 86_400_000, shutdownGraceMs: 20_000 },
     playbooks: {
       dir: './playbooks', execAllowlist: [], execPath: '/usr/local/bin:/usr/bin:/bin', httpAllowedHosts: [],
       prometheusUrl: undefined, alertmanagerUrl: undefined, evidenceMaxBytes: 1048576,
@@ -26,7 +27,7 @@ test('playbook settings: lists split on commas, URLs end in a slash, bad values 
   assert.equal(c.playbooks.prometheusUrl, 'http://prometheus:9090/');
   assert.equal(c.playbooks.alertmanagerUrl, 'http://am:9093/');
   assert.equal(c.playbooks.execPath, '/bin');
-  assert.equal(c.jobLeaseMs, 5000);
+  assert.equal(c.jobs.leaseMs, 5000);
   assert.throws(() => loadConfig({ EXEC_ALLOWLIST: 'kubectl;rm', HTTP_ACTION_ALLOWED_HOSTS: 'http://x/', JOB_LEASE_SECONDS: '1' }), (err: Error) =>
     /EXEC_ALLOWLIST: must be program names/.test(err.message) && /HTTP_ACTION_ALLOWED_HOSTS: must be host names/.test(err.message) &&
     /JOB_LEASE_SECONDS: must be at least 2/.test(err.message));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { IncidentView } from '../../src/incidents/queries.js';
 import { decideStatusAction } from '../../src/incidents/lifecycle.js';
-import { backoffMs } from '../../src/runner/backoff.js';
+import { backoffMs } from '../../src/queue/backoff.js';
 import { cardText, incidentCard } from '../../src/slack/blocks/card.js';
 
 const VIEW: IncidentView = {

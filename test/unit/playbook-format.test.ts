@@ -117,6 +117,7 @@ steps:
     ['an unknown option', good.replace('    with:', '    retries: 3\n    with:'), /^b\.yml:4: steps\[0\]: Unrecognized key: "retries"/],
     ['argv not a list', good.replace('argv: [echo, "{{ alert.labels.x }}"]', 'argv: "echo hi"'), /^b\.yml:6: steps\[0\]\.with\.argv: /],
     ['a bad duration', good.replace('    with:', '    timeout: 5 minutes\n    with:'), /^b\.yml:6: steps\[0\]\.timeout: must be a duration/],
+    ['a step timeout over the limit', good.replace('    with:', '    timeout: 2h\n    with:'), /^b\.yml:6: steps\[0\]\.timeout: must be at most 1h: a running step holds one of the steps pool's workers$/],
     ['a bad matcher', good.replace('alertname="A"', 'alertname=~"("'), /^b\.yml:2: match\[0\]: .*regex is invalid/],
     ['a regex RE2 refuses', good.replace('alertname="A"', 'alertname=~"(?!Test)A.*"'), /^b\.yml:2: match\[0\]: .*regex is invalid \(RE2 syntax/],
     ['an unknown variable', good.replace('alert.labels.x', 'alert.lables.x'), /^b\.yml:6: steps\[0\]\.with\.argv\[1\]: unknown variable alert\.lables\.x/],

@@ -114,7 +114,8 @@ describe('parameters as people see them', () => {
       params: { url: 'https://d.internal/x', headers: { Authorization: 'Bearer {{ secret.DEPLOY_TOKEN }}', 'X-Api-Key': 'written-in-yaml-123' } },
       paramsHash: 'a'.repeat(64), policy: { approvers: ['U0ALICE'], min_approvals: 1, distinct_from_requester: false, on_timeout: 'abort', timeout: '15m' },
       approvers: { sources: [{ approver: 'U0ALICE', members: ['U0ALICE'] }], resolvedAt: '2026-11-21T11:45:00Z' },
-      requestedBy: 'alertmanager', approvedBy: [], decidedBy: null, expiresAt: new Date('2026-11-21T12:00:00Z'), slackChannel: null, slackTs: null,
+      requestedBy: 'alertmanager', approvedBy: [], decidedBy: null, requestedAt: new Date('2026-11-21T11:45:00Z'), expiresAt: new Date('2026-11-21T12:00:00Z'),
+      slackChannel: null, slackTs: null, postStartedAt: null,
     };
     const text = JSON.stringify(approvalMessage(view).blocks);
     assert.ok(text.includes('Bearer {{ secret.DEPLOY_TOKEN }}'), text);
