@@ -112,7 +112,7 @@ for (const backend of backends()) {
         effect: count(`timeline_events WHERE incident_id = $1 AND kind = 'incident.note'`, () => [inc.main]) },
       { action: 'commander.claim', send: (u) => click(u, 'incident_commander', inc.main!), incident: 'main', effect: field('incidents', 'commander', () => inc.main!) },
       { action: 'postmortem', send: (u) => command(u, `postmortem ${ref('main')}`), incident: 'main',
-        effect: count(`jobs WHERE incident_id = $1 AND kind LIKE 'postmortem%'`, () => [inc.main]) },
+        effect: count(`jobs WHERE (payload->>'incidentId')::bigint = $1 AND kind LIKE 'postmortem%'`, () => [inc.main]) },
       { action: 'sev', send: (u) => command(u, `sev ${ref('main')} 4`), incident: 'main', effect: field('incidents', 'severity', () => inc.main!) },
       { action: 'commander', send: (u) => command(u, `commander ${ref('main')} <@U0OTHER|other>`), incident: 'main', effect: field('incidents', 'commander', () => inc.main!) },
       { action: 'resolve', send: (u) => click(u, 'incident_resolve', inc.resolve!), incident: 'resolve', effect: field('incidents', 'status', () => inc.resolve!) },
