@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { PGlite, types } from '@electric-sql/pglite';
 import { ErrorCode, FirebreakError } from '../lib/errors.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { type EmbeddedSession, openPgliteThread } from './pglite-thread.js';
 import { ADVISORY_LOCK_SQL, advisoryLockParams, type Db, type Queryable, type QueryResult } from './db.js';
 import { wrapDatabaseError } from './errors.js';
 
@@ -16,12 +17,12 @@ const parsers = {
  * Wraps an open PGlite instance (in memory or on disk) as a Db. `onClose` runs after it closes;
  * once `lostLock` says why, every statement is refused: another process may be writing the files.
  */
-export function wrapPglite(instance: PGlite, onClose: () => Promise<void> = async () => {}, lostLock: () => string | undefined = () => undefined): Db {
+export function wrapPglite(instance: EmbeddedSession, onClose: () => Promise<void> = async () => {}, lostLock: () => string | undefined = () => undefined): Db {
   const refuseWhenLost = () => {
     const why = lostLock();
     if (why) throw new FirebreakError(ErrorCode.DatabaseUnavailable, why);
   };
-  const run = async <R extends object>(q: Pick<PGlite, 'query'>, text: string, params?: readonly unknown[]) => {
+  const run = async <R extends object>(q: Pick<EmbeddedSession, 'query'>, text: string, params?: readonly unknown[]) => {
     refuseWhenLost();
     try {
       const res = await q.query<R>(text, params as unknown[] | undefined, { parsers });
@@ -31,7 +32,7 @@ export function wrapPglite(instance: PGlite, onClose: () => Promise<void> = asyn
       throw wrapDatabaseError(err);
     }
   };
-  const exec = async (q: Pick<PGlite, 'exec'>, sql: string) => {
+  const exec = async (q: Pick<EmbeddedSession, 'exec'>, sql: string) => {
     refuseWhenLost();
     try {
       await q.exec(sql);
@@ -83,7 +84,7 @@ export async function openPgliteDb(dataDir: string, onLockLost: (why: string) =>
     },
   });
   try {
-    const instance = await PGlite.create({ dataDir: join(dir, 'pglite') });
+    const instance = await openPgliteThread(join(dir, 'pglite'));
     return wrapPglite(instance, () => lock.release(), () => lost);
   } catch (err) {
     await lock.release();
