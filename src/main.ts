@@ -91,7 +91,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     } else if (config.webhookToken.length < 16) {
       logger.warn('ALERTMANAGER_WEBHOOK_TOKEN is shorter than 16 characters: use a long random token');
     }
-    const metrics = createMetrics(() => countOpenIncidentsBySeverity(db));
+    const metrics = createMetrics(() => countOpenIncidentsBySeverity(db), () => pendingMigrations(db));
     const registry = await createPlaybookRegistry(config.playbooks.dir, logger, metrics, (variable) => readSecret(variable) !== undefined);
     const jobs = config.jobs;
     const queue = createQueue({
