@@ -99,9 +99,20 @@ async function main(argv: string[]): Promise<number> {
   logger.info({ signal }, 'shutting down');
   // A second signal while draining means "now".
   process.once(signal, () => process.exit(1));
+  // A stop that cannot finish (the database gone while interrupted jobs are being recorded) must not
+  // outlast the orchestrator's patience: past the grace and a margin, exit. Jobs whose outcome was
+  // not recorded keep their lease and are taken over by another replica once it runs out.
+  const bound = config.jobs.shutdownGraceMs + SHUTDOWN_MARGIN_MS;
+  setTimeout(() => {
+    logger.error({ ms: bound }, 'shutdown did not finish within SHUTDOWN_GRACE_SECONDS and its margin: exiting; unfinished jobs are taken over once their lease runs out');
+    process.exit(1);
+  }, bound).unref();
   await app.close().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'error while shutting down'));
   return 0;
 }
+
+// After SHUTDOWN_GRACE_SECONDS, the time to record interrupted jobs and close the database.
+const SHUTDOWN_MARGIN_MS = 10_000;
 
 async function playbooksCommand(args: string[]): Promise<CommandResult> {
   const [sub, ...rest] = args;

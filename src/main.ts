@@ -184,10 +184,13 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       reloadPlaybooks: () => registry.reload(),
       async close() {
         identity?.stop();
+        // The pools stop taking jobs at once and the grace of running ones starts now, while the HTTP
+        // server lets in-flight requests finish (within the same grace): the whole stop stays within
+        // SHUTDOWN_GRACE_SECONDS plus the time to record what was interrupted.
+        const stopJobs = stopScheduler().then(() => queue.stop());
         await slackApp?.stop();
-        await http.close();
-        await stopScheduler();
-        await queue.stop();
+        await http.close(Math.min(10_000, jobs.shutdownGraceMs));
+        await stopJobs;
         if (!deps.db) await db.close();
         logger.info('firebreak stopped');
       },
