@@ -7,6 +7,7 @@ import { readSecret } from './config/secrets.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
 import { incidentIdByNumber } from './incidents/incidents-sql.js';
+import { verifyAllTimelines } from './incidents/timeline.js';
 import { describeError, ErrorCode, FirebreakError } from './lib/errors.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
@@ -19,6 +20,8 @@ const USAGE = `Usage: firebreak <command>
 Commands:
   start                                  run the server (the default)
   migrate                                apply database migrations and exit
+  verify                                 check every incident's timeline hash chain (after a
+                                         restore); exit 1 naming each broken one
   playbooks check [dir]                  check every playbook file; exit 1 on any problem
   playbooks test --alert <file> [dir]    show which playbooks match the alerts in <file> (an
                                          Alertmanager webhook body) and each step rendered; runs nothing
@@ -46,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
     await new Promise((resolve) => process.stderr.write(result.err, resolve));
     return result.code;
   }
-  if (command !== 'start' && command !== 'migrate' && command !== 'postmortem') {
+  if (command !== 'start' && command !== 'migrate' && command !== 'verify' && command !== 'postmortem') {
     process.stderr.write(`firebreak: unknown command "${command}"\n\n${USAGE}\n`);
     return 2;
   }
@@ -68,6 +71,18 @@ async function main(argv: string[]): Promise<number> {
     await new Promise((resolve) => process.stdout.write(result.out, resolve));
     await new Promise((resolve) => process.stderr.write(result.err, resolve));
     return result.code;
+  }
+
+  if (command === 'verify') {
+    const db = await openDatabase(config.database, logger);
+    try {
+      const { checked, broken } = await verifyAllTimelines(db);
+      const lines = broken.map((b) => `INC-${b.number}: the timeline is broken at event ${b.seq}\n`).join('');
+      process.stdout.write(`${lines}${checked} incident timeline(s) checked, ${broken.length} broken\n`);
+      return broken.length ? 1 : 0;
+    } finally {
+      await db.close();
+    }
   }
 
   if (command === 'migrate') {
