@@ -18,6 +18,7 @@ const LAYERS = {
   runner: ['access', 'db', 'incidents', 'playbooks', 'queue', 'lib'],
   postmortem: ['db', 'incidents', 'queue', 'lib'],
   actions: ['incidents', 'playbooks', 'postmortem', 'runner', 'lib'],
+  retention: ['db', 'queue', 'lib'],
   config: ['access', 'db', 'incidents', 'queue', 'lib'],
   pagerduty: ['config', 'db', 'incidents', 'queue', 'lib'],
   scheduler: ['db', 'lib'],
@@ -88,7 +89,7 @@ export default tseslint.config(
   },
   {
     // Dependencies point inward (docs/architecture.md): the domain and the runner know no vendor.
-    files: ['src/access/**', 'src/queue/**', 'src/incidents/**', 'src/runner/**', 'src/ingest/**', 'src/playbooks/**', 'src/actions/**', 'src/scheduler/**'],
+    files: ['src/access/**', 'src/queue/**', 'src/incidents/**', 'src/runner/**', 'src/ingest/**', 'src/playbooks/**', 'src/actions/**', 'src/scheduler/**', 'src/retention/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['@slack/*', '@pagerduty/*', '**/slack/*', '**/pagerduty/*', '**/http/*'] }],
     },

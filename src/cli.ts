@@ -7,6 +7,7 @@ import { readSecret } from './config/secrets.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
 import { incidentIdByNumber } from './incidents/incidents-sql.js';
+import { verifyAllTimelines } from './incidents/timeline.js';
 import { describeError, ErrorCode, FirebreakError } from './lib/errors.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
@@ -19,6 +20,8 @@ const USAGE = `Usage: firebreak <command>
 Commands:
   start                                  run the server (the default)
   migrate                                apply database migrations and exit
+  verify                                 check every incident's timeline hash chain (after a
+                                         restore); exit 1 naming each broken one
   playbooks check [dir]                  check every playbook file; exit 1 on any problem
   playbooks test --alert <file> [dir]    show which playbooks match the alerts in <file> (an
                                          Alertmanager webhook body) and each step rendered; runs nothing
@@ -46,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
     await new Promise((resolve) => process.stderr.write(result.err, resolve));
     return result.code;
   }
-  if (command !== 'start' && command !== 'migrate' && command !== 'postmortem') {
+  if (command !== 'start' && command !== 'migrate' && command !== 'verify' && command !== 'postmortem') {
     process.stderr.write(`firebreak: unknown command "${command}"\n\n${USAGE}\n`);
     return 2;
   }
@@ -68,6 +71,18 @@ async function main(argv: string[]): Promise<number> {
     await new Promise((resolve) => process.stdout.write(result.out, resolve));
     await new Promise((resolve) => process.stderr.write(result.err, resolve));
     return result.code;
+  }
+
+  if (command === 'verify') {
+    const db = await openDatabase(config.database, logger);
+    try {
+      const { checked, broken } = await verifyAllTimelines(db);
+      const lines = broken.map((b) => `INC-${b.number}: the timeline is broken at event ${b.seq}\n`).join('');
+      process.stdout.write(`${lines}${checked} incident timeline(s) checked, ${broken.length} broken\n`);
+      return broken.length ? 1 : 0;
+    } finally {
+      await db.close();
+    }
   }
 
   if (command === 'migrate') {
@@ -99,9 +114,20 @@ async function main(argv: string[]): Promise<number> {
   logger.info({ signal }, 'shutting down');
   // A second signal while draining means "now".
   process.once(signal, () => process.exit(1));
+  // A stop that cannot finish (the database gone while interrupted jobs are being recorded) must not
+  // outlast the orchestrator's patience: past the grace and a margin, exit. Jobs whose outcome was
+  // not recorded keep their lease and are taken over by another replica once it runs out.
+  const bound = config.jobs.shutdownGraceMs + SHUTDOWN_MARGIN_MS;
+  setTimeout(() => {
+    logger.error({ ms: bound }, 'shutdown did not finish within SHUTDOWN_GRACE_SECONDS and its margin: exiting; unfinished jobs are taken over once their lease runs out');
+    process.exit(1);
+  }, bound).unref();
   await app.close().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'error while shutting down'));
   return 0;
 }
+
+// After SHUTDOWN_GRACE_SECONDS, the time to record interrupted jobs and close the database.
+const SHUTDOWN_MARGIN_MS = 10_000;
 
 async function playbooksCommand(args: string[]): Promise<CommandResult> {
   const [sub, ...rest] = args;

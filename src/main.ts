@@ -25,12 +25,11 @@ import { createOnCallLookup } from './pagerduty/oncall.js';
 import { createPagerJobs } from './pagerduty/sync.js';
 import { createPlaybookRegistry } from './playbooks/registry.js';
 import { createPostmortemJobs } from './postmortem/draft.js';
-import { pruneJobs } from './queue/inspect-sql.js';
 import type { JobBinding } from './queue/job.js';
 import { createQueue, type Queue, type QueueOptions } from './queue/queue.js';
 import { expireApprovals } from './runner/approvals.js';
 import { createRunnerJobs } from './runner/handlers.js';
-import { pruneOldRows } from './scheduler/housekeeping.js';
+import { createRetentionJobs, RETENTION_PRUNE } from './retention/jobs.js';
 import { startScheduler } from './scheduler/scheduler.js';
 import { createSlackApi } from './slack/api.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
@@ -62,6 +61,8 @@ export interface FirebreakDeps {
   worker?: Pick<QueueOptions, 'pollMs' | 'backoffBaseMs' | 'backoffMaxMs' | 'shutdownGraceMs'>;
   /** Seconds field first (node-cron); tests sweep expired approvals every second. */
   approvalSweep?: string;
+  /** When housekeeping queues its pruning pass (node-cron, seconds first); hourly by default. */
+  housekeeping?: string;
   /** Trusts a test server's certificate for PagerDuty's Events API (https only). */
   pagerAgent?: Agent;
   /** Waits before reading unreadable approvers again (tests wait milliseconds). */
@@ -91,7 +92,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     } else if (config.webhookToken.length < 16) {
       logger.warn('ALERTMANAGER_WEBHOOK_TOKEN is shorter than 16 characters: use a long random token');
     }
-    const metrics = createMetrics(() => countOpenIncidentsBySeverity(db));
+    const metrics = createMetrics(() => countOpenIncidentsBySeverity(db), () => pendingMigrations(db));
     const registry = await createPlaybookRegistry(config.playbooks.dir, logger, metrics, (variable) => readSecret(variable) !== undefined);
     const jobs = config.jobs;
     const queue = createQueue({
@@ -135,6 +136,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
         approverReadDelaysMs: deps.approverReadDelaysMs,
       }),
       ...(pd && pager && pagerServices ? createPagerJobs({ db, queue, clock, logger, pager, config: pd, persist: whileOpen }) : []),
+      ...createRetentionJobs({ db, logger, settings: { ...config.retention, keepDoneJobsMs: jobs.keepDoneMs, keepFailedJobsMs: jobs.keepFailedMs } }),
       ...createPostmortemJobs({
         db, queue, clock, logger, metrics,
         source: p.prometheusUrl ? createPrometheusMetricsSource({ fetch: deps.fetch ?? fetch, baseUrl: p.prometheusUrl, clock }) : undefined,
@@ -165,10 +167,8 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     await queue.start(bindings);
     const stopScheduler = startScheduler(db, logger, [
       { name: 'approvals.expire', schedule: deps.approvalSweep ?? '*/5 * * * * *', run: async () => void (await expireApprovals(db, queue, clock.now(), metrics)) },
-      { name: 'housekeeping', schedule: '0 17 * * * *', run: async () => {
-        const jobsPruned = await pruneJobs(db, jobs.keepDoneMs, jobs.keepFailedMs);
-        logger.info({ rows: await pruneOldRows(db), jobs: jobsPruned }, 'housekeeping: old rows pruned');
-      } },
+      // Hourly, one replica per slot: queues the pruning pass, which the internal pool runs.
+      { name: 'housekeeping', schedule: deps.housekeeping ?? '0 17 * * * *', run: () => db.transaction((tx) => queue.enqueue(tx, RETENTION_PRUNE.of({}))) },
     ]);
     const pagerDutyWebhook = pd?.webhookSecrets.length ? createPagerDutyWebhookHandler({ db, queue, clock, logger, secrets: pd.webhookSecrets }) : undefined;
     const http = await startHttpServer({ logger, metrics, webhook, checkReady, slackEvents: slackApp?.events, pagerDutyWebhook }, config.port, config.host);
@@ -184,10 +184,13 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       reloadPlaybooks: () => registry.reload(),
       async close() {
         identity?.stop();
+        // The pools stop taking jobs at once and the grace of running ones starts now, while the HTTP
+        // server lets in-flight requests finish (within the same grace): the whole stop stays within
+        // SHUTDOWN_GRACE_SECONDS plus the time to record what was interrupted.
+        const stopJobs = stopScheduler().then(() => queue.stop());
         await slackApp?.stop();
-        await http.close();
-        await stopScheduler();
-        await queue.stop();
+        await http.close(Math.min(10_000, jobs.shutdownGraceMs));
+        await stopJobs;
         if (!deps.db) await db.close();
         logger.info('firebreak stopped');
       },

@@ -22,6 +22,8 @@ export interface Config {
   readonly slack: SlackConfig | undefined;
   readonly playbooks: PlaybooksConfig;
   readonly jobs: JobsConfig;
+  /** How long processed requests, rejected webhooks, old evidence bodies and postmortem drafts are kept (RETAIN_*). */
+  readonly retention: RetentionConfig;
   /** Undefined when PagerDuty is off (no routing key, service or API token). */
   readonly pagerduty: PagerDutyConfig | undefined;
   /** Who may do what (ACCESS_*): a permission left unset is everyone's, `admin` nobody's. */
@@ -39,6 +41,16 @@ export interface JobsConfig {
   readonly keepFailedMs: number;
   /** On SIGTERM, how long running jobs may take to finish before they are stopped and queued again. */
   readonly shutdownGraceMs: number;
+}
+
+/** Ages after which housekeeping prunes rows (milliseconds); timelines are never pruned. */
+export interface RetentionConfig {
+  readonly processedRequestsMs: number;
+  readonly rejectedWebhooksMs: number;
+  /** Of incidents resolved (or closed) this long ago. */
+  readonly evidenceBodiesMs: number;
+  /** Of incidents resolved (or closed) this long ago. */
+  readonly postmortemsMs: number;
 }
 
 /** A PagerDuty service firebreak pages: its Events API v2 routing key and the escalation policy whose on-call it shows. */
@@ -123,6 +135,7 @@ const holders = () => list(/^(\*|[UW][A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]*)$/, 'Sla
   .refine((xs) => xs.length > 0, { error: 'must name at least one holder (leave it unset for everyone)' });
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -176,6 +189,12 @@ const envSchema = z.object({
   JOB_KEEP_FAILED_HOURS: optional(integer(1, 87_600)),
   // Orchestrators kill a process some seconds after SIGTERM (Kubernetes: 30 s by default).
   SHUTDOWN_GRACE_SECONDS: optional(integer(0, 3600)),
+  // Retention. Processed requests: at least an hour, as Slack retries within minutes. The others are
+  // for people to look at, so at least a day; at most ten years.
+  RETAIN_PROCESSED_REQUESTS_HOURS: optional(integer(1, 87_600)),
+  RETAIN_REJECTED_WEBHOOKS_DAYS: optional(integer(1, 3_650)),
+  RETAIN_EVIDENCE_DAYS: optional(integer(1, 3_650)),
+  RETAIN_POSTMORTEM_DAYS: optional(integer(1, 3_650)),
   PATH: optional(z.string()),
   PAGERDUTY_ROUTING_KEY: optional(z.string().regex(ROUTING_KEY, { error: 'must be an Events API v2 integration key (32 letters and digits)' })),
   PAGERDUTY_SERVICES: optional(
@@ -285,6 +304,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       keepDoneMs: (e.JOB_KEEP_DONE_HOURS ?? 24) * HOUR_MS,
       keepFailedMs: (e.JOB_KEEP_FAILED_HOURS ?? 14 * 24) * HOUR_MS,
       shutdownGraceMs: (e.SHUTDOWN_GRACE_SECONDS ?? 20) * 1000,
+    }),
+    retention: Object.freeze({
+      processedRequestsMs: (e.RETAIN_PROCESSED_REQUESTS_HOURS ?? 24) * HOUR_MS,
+      rejectedWebhooksMs: (e.RETAIN_REJECTED_WEBHOOKS_DAYS ?? 30) * DAY_MS,
+      evidenceBodiesMs: (e.RETAIN_EVIDENCE_DAYS ?? 180) * DAY_MS,
+      postmortemsMs: (e.RETAIN_POSTMORTEM_DAYS ?? 365) * DAY_MS,
     }),
     pagerduty: pagerDutyConfig(e),
     access: accessPolicy({

@@ -25,3 +25,11 @@ export async function verifyTimeline(db: Queryable, incidentId: number): Promise
   const { rows } = await db.query<{ broken: number | null }>('SELECT timeline_verify($1) AS broken', [incidentId]);
   return rows[0]?.broken ?? null;
 }
+
+/** Every incident whose timeline fails verification, with the seq of its first bad event (after a restore). */
+export async function verifyAllTimelines(db: Queryable): Promise<{ checked: number; broken: { number: number; seq: number }[] }> {
+  const { rows } = await db.query<{ number: number; seq: number | null }>(
+    'SELECT number, timeline_verify(id) AS seq FROM incidents ORDER BY number');
+  const broken = rows.filter((r): r is { number: number; seq: number } => r.seq !== null);
+  return { checked: rows.length, broken };
+}

@@ -3,6 +3,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** Reads open incident counts by severity at scrape time (from the database, so all replicas agree). */
 export type OpenIncidentsReader = () => Promise<Record<string, number>>;
 
+/** Resolves when the database answers a trivial query, rejects when it cannot (read at scrape time). */
+export type DatabasePing = () => Promise<unknown>;
+
 /** firebreak's Prometheus instruments, on a registry of their own (no global state). */
 export interface Metrics {
   registry: Registry;
@@ -21,7 +24,7 @@ export interface Metrics {
   postmortems: Counter<'outcome'>;
 }
 
-export function createMetrics(openIncidents: OpenIncidentsReader): Metrics {
+export function createMetrics(openIncidents: OpenIncidentsReader, pingDatabase?: DatabasePing): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'firebreak_' });
   const metrics: Metrics = {
@@ -92,5 +95,14 @@ export function createMetrics(openIncidents: OpenIncidentsReader): Metrics {
       for (const severity of ['sev1', 'sev2', 'sev3', 'sev4']) this.set({ severity }, counts[severity] ?? 0);
     },
   });
+  if (pingDatabase) {
+    new Gauge({
+      name: 'firebreak_database_up', help: 'Whether the database answered a trivial query at this scrape (1) or not (0).',
+      registers: [registry],
+      async collect() {
+        this.set(await pingDatabase().then(() => 1, () => 0));
+      },
+    });
+  }
   return metrics;
 }

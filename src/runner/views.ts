@@ -112,12 +112,14 @@ export interface EvidenceView extends PreparedEvidence {
   stepId: string | null;
   playbook: string | null;
   kind: string;
+  /** When retention emptied its body (RETAIN_EVIDENCE_DAYS after its incident was over); null: the body is there. */
+  prunedAt: Date | null;
 }
 
 export async function evidenceView(db: Queryable, id: number): Promise<EvidenceView | null> {
   const { rows } = await db.query<EvidenceView>(
     `SELECT e.id, e.incident_id AS "incidentId", s.step_id AS "stepId", r.playbook, e.kind, e.media_type AS "mediaType", e.body,
-            e.sha256, e.size, e.original_size AS "originalSize", e.truncated, e.redactions
+            e.sha256, e.size, e.original_size AS "originalSize", e.truncated, e.redactions, e.pruned_at AS "prunedAt"
        FROM evidence e LEFT JOIN step_runs s ON s.id = e.step_run_id LEFT JOIN playbook_runs r ON r.id = s.run_id
       WHERE e.id = $1`,
     [id],

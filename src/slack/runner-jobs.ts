@@ -76,7 +76,8 @@ export function createRunnerSlackJobs(deps: {
 
   const evidence = handle(EVIDENCE_POST, async (job) => {
     const e = await evidenceView(db, job.payload.evidenceId);
-    if (!e) return;
+    // Pruned: its incident has long been over, and there is nothing left to post.
+    if (!e || e.prunedAt) return;
     const thread = await cardThread(e.incidentId);
     if (!thread) return { postponeMs: WAIT_FOR_CARD_MS };
     const ref = incidentRef((await readIncidentNumber(db, e.incidentId))!);

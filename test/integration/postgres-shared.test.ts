@@ -222,7 +222,9 @@ describe('on a real Postgres shared by concurrent requests', () => {
       assert.ok(logged && String(logged.err).length > 0, 'the reason is logged');
       const scrape = await fetch(`${app.url}/metrics`);
       assert.equal(scrape.status, 200, 'metrics still answer while the database is down');
-      assert.ok(!(await scrape.text()).includes('firebreak_open_incidents{'));
+      const scraped = await scrape.text();
+      assert.ok(!scraped.includes('firebreak_open_incidents{'));
+      assert.match(scraped, /^firebreak_database_up 0$/m, 'the database_up gauge says the outage');
 
       proxy.up();
       // Alertmanager retries the 5xx deliveries.
@@ -240,6 +242,7 @@ describe('on a real Postgres shared by concurrent requests', () => {
       assert.equal((await fetch(`${app.url}/readyz`)).status, 200);
       const metrics = await (await fetch(`${app.url}/metrics`)).text();
       assert.ok(metrics.includes('firebreak_webhook_requests_total{code="503"} 2'));
+      assert.match(metrics, /^firebreak_database_up 1$/m);
     } finally {
       await app.close();
       await viaProxy.close();

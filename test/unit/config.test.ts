@@ -9,6 +9,7 @@ test('defaults: embedded database in ./data, port 3000 on loopback only (no toke
     port: 3000, host: '127.0.0.1', database: { kind: 'pglite', dataDir: './data' },
     webhookToken: undefined, webhookUnauthenticated: false, webhookMaxBytes: 16777216, logLevel: 'info', slack: undefined, pagerduty: undefined,
     jobs: { leaseMs: 30_000, concurrency: { steps: 8, notify: 4, internal: 2 }, keepDoneMs: 86_400_000, keepFailedMs: 14 * 86_400_000, shutdownGraceMs: 20_000 },
+    retention: { processedRequestsMs: 86_400_000, rejectedWebhooksMs: 30 * 86_400_000, evidenceBodiesMs: 180 * 86_400_000, postmortemsMs: 365 * 86_400_000 },
     playbooks: {
       dir: './playbooks', execAllowlist: [], execPath: '/usr/local/bin:/usr/bin:/bin', httpAllowedHosts: [],
       prometheusUrl: undefined, alertmanagerUrl: undefined, evidenceMaxBytes: 1048576,
