@@ -33,7 +33,7 @@ import { createRunnerJobs } from './runner/handlers.js';
 import { pruneOldRows } from './scheduler/housekeeping.js';
 import { startScheduler } from './scheduler/scheduler.js';
 import { createSlackApi } from './slack/api.js';
-import { createSlackApp, type SlackApp } from './slack/app.js';
+import { createSlackApp, type SlackApp, type SocketOptions } from './slack/app.js';
 import { createSlackJobs } from './slack/card-jobs.js';
 import { learnSlackIdentity, type IdentityLearner, type IdentityRetry } from './slack/identity.js';
 import { createMessageFinder } from './slack/post-once.js';
@@ -68,6 +68,8 @@ export interface FirebreakDeps {
   approverReadDelaysMs?: readonly number[];
   /** Waits between attempts to learn firebreak's Slack identity. */
   slackIdentityRetry?: IdentityRetry;
+  /** Socket Mode's pace (tests reconnect sooner). */
+  slackSocket?: SocketOptions;
 }
 
 // How long start-up waits for the first attempt to learn the Slack identity, once the HTTP server
@@ -147,7 +149,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     const commandDeps = { db, queue, clock, logger, metrics, registry, access: createAccess(config.access, directory), pagerServices };
     if (config.slack && slackApi) {
       identity = learnSlackIdentity(slackApi, logger, deps.slackIdentityRetry);
-      slackApp = createSlackApp(config.slack, commandDeps, identity.current);
+      slackApp = createSlackApp(config.slack, commandDeps, identity.current, deps.slackSocket);
       const warning = openPolicyWarning(config.access);
       if (warning) logger.warn(warning);
       const finder = createMessageFinder(slackApi, logger);
@@ -171,7 +173,9 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       } },
     ]);
     const pagerDutyWebhook = pd?.webhookSecrets.length ? createPagerDutyWebhookHandler({ db, queue, clock, logger, secrets: pd.webhookSecrets }) : undefined;
-    const http = await startHttpServer({ logger, metrics, webhook, checkReady, slackEvents: slackApp?.events, pagerDutyWebhook }, config.port, config.host);
+    const socketState = slackApp?.socketState;
+    const readyDetails = socketState && (() => ({ slack: { socket: socketState() } }));
+    const http = await startHttpServer({ logger, metrics, webhook, checkReady, readyDetails, slackEvents: slackApp?.events, pagerDutyWebhook }, config.port, config.host);
     slackApp?.start();
     logger.info({ url: http.url }, 'firebreak is listening');
     await identity?.settled(IDENTITY_WAIT_MS);

@@ -1,4 +1,4 @@
-import { App, HTTPReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { SlackConfig } from '../config/config.js';
 import type { Handler } from '../http/server.js';
 import { describeError } from '../lib/errors.js';
@@ -8,22 +8,30 @@ import { originGate } from './gate.js';
 import type { SlackIdentity } from './origin.js';
 import { buttonClick, commandRequest, sendButtonAnswer } from './requests.js';
 import { slackLogger } from './slack-logger.js';
+import { watchSocket, type SocketState } from './socket-state.js';
 
 /** Slack's way in: `/incident` and button clicks, over HTTP or Socket Mode. */
 export interface SlackApp {
   /** HTTP mode: the handler of POST /slack/events. Undefined in Socket Mode. */
   events: Handler | undefined;
   mode: 'http' | 'socket';
+  /** Socket Mode: where the connection stands (also the gauge firebreak_slack_socket_connected). Undefined over HTTP. */
+  socketState: (() => SocketState) | undefined;
   /** Socket Mode: connects (in the background, reconnecting); HTTP mode: nothing to do. */
   start(): void;
   stop(): Promise<void>;
+}
+
+/** Socket Mode's pace: how long a pong may take, which is also the first wait before a reconnection (the client's own rule). */
+export interface SocketOptions {
+  clientPingTimeoutMs?: number;
 }
 
 /**
  * The Bolt app, wired to firebreak's command and button handling. `identity` is firebreak's own
  * Slack identity once learned: until then every request is refused by the origin check.
  */
-export function createSlackApp(slack: SlackConfig, deps: CommandDeps, identity: () => SlackIdentity | undefined): SlackApp {
+export function createSlackApp(slack: SlackConfig, deps: CommandDeps, identity: () => SlackIdentity | undefined, socket: SocketOptions = {}): SlackApp {
   const logger = slackLogger(deps.logger);
   // A fixed authorization: Bolt would otherwise call auth.test (at start or on the first request),
   // making start-up and every click depend on Slack being reachable. firebreak learns its identity
@@ -37,9 +45,16 @@ export function createSlackApp(slack: SlackConfig, deps: CommandDeps, identity: 
     processBeforeResponse: true,
     logger,
   });
+  // Socket Mode: the receiver is built here so that its client (which opens the connection with
+  // apps.connections.open, at the same Web API base URL) can be watched.
+  const socketReceiver = slack.appToken ? new SocketModeReceiver({
+    appToken: slack.appToken, logger, clientPingTimeout: socket.clientPingTimeoutMs,
+    installerOptions: { clientOptions: { slackApiUrl: slack.apiUrl } },
+  }) : undefined;
+  const socketState = socketReceiver && watchSocket(socketReceiver.client, deps.metrics.registry, deps.logger);
   const app = receiver
     ? new App({ receiver, authorize, clientOptions, logger })
-    : new App({ socketMode: true, appToken: slack.appToken, authorize, clientOptions, logger });
+    : new App({ socketMode: true, receiver: socketReceiver, authorize, clientOptions, logger });
 
   app.use(originGate(deps, slack, identity));
   app.command('/incident', async ({ command, ack }) => {
@@ -58,6 +73,7 @@ export function createSlackApp(slack: SlackConfig, deps: CommandDeps, identity: 
 
   return {
     mode: receiver ? 'http' : 'socket',
+    socketState,
     events: receiver ? async (req, res) => receiver.requestListener(req, res) : undefined,
     start() {
       if (receiver) return;

@@ -4,19 +4,21 @@ import { test } from 'node:test';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { systemClock } from '../../src/lib/clock.js';
+import { createMetrics } from '../../src/lib/metrics.js';
 import { createSlackApp } from '../../src/slack/app.js';
 import type { Db } from '../../src/db/db.js';
 import type { CommandDeps } from '../../src/slack/commands.js';
 
 // Nothing here touches the database: the app is only built, never sent a request.
 const noDb = {} as Db;
-const deps = { db: noDb, clock: systemClock, logger: createLogger('silent') } as CommandDeps;
+const deps = { db: noDb, clock: systemClock, logger: createLogger('silent'), metrics: createMetrics(async () => ({})) } as CommandDeps;
 
 test('SLACK_APP_TOKEN selects Socket Mode: no HTTP route, and building it calls nobody', () => {
   const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1-A0-1-abc', SLACK_INCIDENT_CHANNEL: 'C0INCIDENTS', SLACK_API_URL: 'http://127.0.0.1:9/api/' });
   const app = createSlackApp(config.slack!, deps, () => undefined);
   assert.equal(app.mode, 'socket');
   assert.equal(app.events, undefined);
+  assert.equal(app.socketState?.(), 'connecting', 'not connected before start()');
 });
 
 test('without an app token it serves HTTP at /slack/events', () => {

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { fixture, INCIDENT_CHANNEL, metricValue, slackEnv, startTestApp, type TestApp } from '../support/app.js';
+import { backends, type TestDatabase } from '../support/databases.js';
+import { FakeSlack } from '../support/fake-slack.js';
+import { FakeSocketMode } from '../support/fake-socket-mode.js';
+import { blockActionPayload, slashCommandPayload } from '../support/socket-payloads.js';
+import { timeline } from '../support/state.js';
+import { eventually } from '../support/wait.js';
+
+const APP_TOKEN = 'xapp-1-A0APP0001-0000-test';
+
+// firebreak in Socket Mode, its real Bolt app and @slack/socket-mode client connected over a real
+// WebSocket to a local Slack: what people send arrives as envelopes, and answers go back as acks.
+for (const backend of backends()) {
+  describe(`Socket Mode, live over a WebSocket (${backend.name})`, () => {
+    let database: TestDatabase;
+    let app: TestApp;
+    let slack: FakeSlack;
+    let socket: FakeSocketMode;
+    let seq = 0;
+    const port = () => Number(new URL(slack.url).port);
+    const command = (text: string, fields: Record<string, string> = {}) =>
+      socket.send('slash_commands', slashCommandPayload({ text, channel_id: 'C0GENERAL', trigger_id: `sock-${++seq}`, ...fields }, port()));
+    const click = (actionId: string, value: number) => socket.send('interactive', blockActionPayload(
+      { action_id: actionId, value: String(value), action_ts: `1763700600.${++seq}` },
+      { trigger_id: `sockc-${seq}`, channel: { id: INCIDENT_CHANNEL, name: 'incidents' } }, port()));
+    const incident = async (number: number) => (await database.db.query<{ status: string; severity: string; commander: string | null }>(
+      'SELECT status, severity, commander FROM incidents WHERE number = $1', [number])).rows[0];
+    const events = async (number: number, kind: string) => (await timeline(database.db, number)).filter((e) => e.kind === kind);
+    const readyz = async () => (await (await fetch(`${app.url}/readyz`)).json()) as { status: string; slack?: { socket: string } };
+    const connected = () => metricValue(app, 'firebreak_slack_socket_connected', {});
+
+    before(async () => {
+      database = await backend.create();
+      slack = await FakeSlack.start();
+      socket = await FakeSocketMode.start(slack, APP_TOKEN);
+      app = await startTestApp(database, slackEnv(slack.apiUrl, { SLACK_APP_TOKEN: APP_TOKEN }));
+      await socket.waitConnected();
+      await app.postWebhook(await fixture('alertmanager/firing-single.json')); // INC-1
+      await app.postWebhook(await fixture('alertmanager/firing-group.json')); // INC-2
+    });
+    after(async () => {
+      await app.close();
+      await socket.close();
+      await slack.close();
+      await database.close();
+    });
+
+    test('connects with the app-level token; the gauge and /readyz say connected', async () => {
+      const opens = slack.ok('apps.connections.open');
+      assert.equal(opens.length, 1);
+      assert.equal(opens[0]!.token, APP_TOKEN, 'apps.connections.open takes the app-level token, not the bot token');
+      assert.equal(socket.connections, 1);
+      await eventually('the gauge at 1', async () => (await connected()) === 1);
+      assert.deepEqual(await readyz(), { status: 'ready', slack: { socket: 'connected' } });
+      const res = await fetch(`${app.url}/slack/events`, { method: 'POST', body: '' });
+      assert.equal(res.status, 404, 'no HTTP endpoint for Slack in Socket Mode');
+    });
+
+    test('a slash command over the socket changes the incident once and is acknowledged with its answer', async () => {
+      const sent = command('ack INC-1');
+      const answer = await sent.acked;
+      assert.equal(answer.response_type, 'in_channel');
+      assert.match(String(answer.text), /acknowledged \*INC-1\*/);
+      assert.equal((await incident(1))!.status, 'acknowledged');
+      assert.equal((await events(1, 'incident.status_changed')).length, 1);
+      assert.equal(sent.acks.length, 1);
+
+      // Slack sends the same envelope again (its ack was lost on the way): answered again, changed once.
+      socket.redeliver(sent);
+      await eventually('the second ack', async () => sent.acks.length === 2);
+      assert.equal(sent.deliveries, 2);
+      assert.deepEqual(sent.acks[1], sent.acks[0], 'the same answer');
+      assert.equal((await events(1, 'incident.status_changed')).length, 1, 'changed once');
+    });
+
+    test('a bad command over the socket gets its error as the ack, and nothing changes', async () => {
+      const answer = await command('sev 9 INC-2').acked;
+      assert.equal(answer.response_type, 'ephemeral');
+      assert.ok(String(answer.text).includes('give the severity as 1, 2, 3 or 4'), String(answer.text));
+      assert.equal((await events(2, 'incident.severity_changed')).length, 0);
+    });
+
+    test('a button click over the socket changes the incident once and is acknowledged; a redelivery changes nothing', async () => {
+      const before = await events(2, 'incident.status_changed');
+      const sent = click('incident_mitigate', await incidentIdOf(2));
+      assert.deepEqual(await sent.acked, {}, 'a click is acknowledged with an empty payload');
+      await eventually('INC-2 mitigated', async () => (await incident(2))!.status === 'mitigated');
+      assert.equal((await events(2, 'incident.status_changed')).length, before.length + 1);
+      socket.redeliver(sent);
+      await eventually('the second ack', async () => sent.acks.length === 2);
+      assert.equal((await events(2, 'incident.status_changed')).length, before.length + 1, 'changed once');
+    });
+
+    test('a dropped connection: the gauge falls, firebreak reconnects, and a command sent meanwhile arrives once', async () => {
+      const opened = socket.connections;
+      socket.drop();
+      await eventually('the gauge at 0', async () => (await connected()) === 0);
+      const sent = command('sev 4 INC-1'); // queued by Slack while the app is away
+      const answer = await sent.acked;
+      assert.ok(socket.connections > opened, 'a new connection');
+      assert.equal(slack.ok('apps.connections.open').length, socket.opened, 'each connection with a fresh URL');
+      assert.match(String(answer.text), /sev4/);
+      assert.equal((await incident(1))!.severity, 'sev4');
+      assert.equal((await events(1, 'incident.severity_changed')).length, 1);
+      await eventually('the gauge back at 1', async () => (await connected()) === 1);
+      assert.equal((await readyz()).slack?.socket, 'connected');
+    });
+
+    test('a command whose connection drops before its ack is delivered again and changes the incident once', async () => {
+      const opened = socket.connections;
+      const sent = command('note INC-1 the socket dropped here');
+      socket.drop(); // whether or not firebreak read it, it never acknowledged it on that connection
+      const answer = await sent.acked;
+      assert.ok(socket.connections > opened);
+      assert.ok(sent.deliveries >= 2, 'delivered again on the new connection');
+      assert.match(String(answer.text), /note/i);
+      const notes = (await events(1, 'incident.note')).filter((e) => e.summary.includes('the socket dropped here'));
+      assert.equal(notes.length, 1);
+    });
+
+    test('refresh_requested: firebreak reconnects on a new URL and loses no command', async () => {
+      const opened = socket.connections;
+      socket.refresh();
+      const sent = command('commander <@U0CAROL01|carol> INC-2');
+      await sent.acked;
+      await socket.waitConnected(opened + 1);
+      const after = command('ack INC-2');
+      await after.acked;
+      assert.equal((await incident(2))!.commander, 'U0CAROL01');
+      assert.equal((await events(2, 'incident.commander_changed')).length, 1);
+      assert.equal(socket.sent.filter((s) => s.acks.length === 0).length, 0, 'every envelope acknowledged');
+    });
+
+    async function incidentIdOf(number: number): Promise<number> {
+      return (await database.db.query<{ id: number }>('SELECT id FROM incidents WHERE number = $1', [number])).rows[0]!.id;
+    }
+  });
+}
