@@ -1,9 +1,12 @@
-import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, type ViewResponseAction } from '@slack/bolt';
 import type { SlackConfig } from '../config/config.js';
 import type { Handler } from '../http/server.js';
 import { describeError } from '../lib/errors.js';
 import { runButton } from './actions.js';
+import { DECLARE_VIEW } from './blocks/declare-modal.js';
+import { declareFormWanted } from './command-parse.js';
 import { runCommand, type CommandDeps } from './commands.js';
+import { openDeclareModal, submitDeclareModal, type OpenView } from './declare-modal.js';
 import { originGate } from './gate.js';
 import type { SlackIdentity } from './origin.js';
 import { buttonClick, commandRequest, sendButtonAnswer } from './requests.js';
@@ -57,8 +60,19 @@ export function createSlackApp(slack: SlackConfig, deps: CommandDeps, identity: 
     : new App({ socketMode: true, receiver: socketReceiver, authorize, clientOptions, logger });
 
   app.use(originGate(deps, slack, identity));
-  app.command('/incident', async ({ command, ack }) => {
-    await ack(await runCommand(deps, commandRequest(command)));
+  app.command('/incident', async ({ command, ack, client }) => {
+    const req = commandRequest(command);
+    const form = declareFormWanted(req.text);
+    if (form) {
+      const openView: OpenView = (args) => client.apiCall('views.open', args);
+      await ack(await openDeclareModal(deps, req, { ...form, ownChannel: slack.createChannels }, openView));
+      return;
+    }
+    await ack(await runCommand(deps, req));
+  });
+  app.view(DECLARE_VIEW, async ({ ack, body }) => {
+    // Bolt types the answer as its own View union; firebreak's builders return plain Block Kit JSON.
+    await ack((await submitDeclareModal(deps, body)) as unknown as ViewResponseAction);
   });
   app.action(/^incident_/, async ({ action, body, ack, respond }) => {
     const answer = await runButton(deps, buttonClick(action, body as unknown as Record<string, unknown>));

@@ -3,8 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { fixture, INCIDENT_CHANNEL, metricValue, slackEnv, startTestApp, type TestApp } from '../support/app.js';
 import { backends, type TestDatabase } from '../support/databases.js';
 import { FakeSlack } from '../support/fake-slack.js';
+import { FakeViews } from '../support/fake-slack-views.js';
 import { FakeSocketMode } from '../support/fake-socket-mode.js';
-import { blockActionPayload, slashCommandPayload } from '../support/socket-payloads.js';
+import { blockActionPayload, slashCommandPayload, viewSubmissionPayload } from '../support/slack-payloads.js';
 import { timeline } from '../support/state.js';
 import { eventually } from '../support/wait.js';
 
@@ -18,6 +19,7 @@ for (const backend of backends()) {
     let app: TestApp;
     let slack: FakeSlack;
     let socket: FakeSocketMode;
+    let views: FakeViews;
     let seq = 0;
     const port = () => Number(new URL(slack.url).port);
     const command = (text: string, fields: Record<string, string> = {}) =>
@@ -35,6 +37,7 @@ for (const backend of backends()) {
       database = await backend.create();
       slack = await FakeSlack.start();
       socket = await FakeSocketMode.start(slack, APP_TOKEN);
+      views = FakeViews.install(slack);
       app = await startTestApp(database, slackEnv(slack.apiUrl, { SLACK_APP_TOKEN: APP_TOKEN }));
       await socket.waitConnected();
       await app.postWebhook(await fixture('alertmanager/firing-single.json')); // INC-1
@@ -131,6 +134,23 @@ for (const backend of backends()) {
       assert.equal((await incident(2))!.commander, 'U0CAROL01');
       assert.equal((await events(2, 'incident.commander_changed')).length, 1);
       assert.equal(socket.sent.filter((s) => s.acks.length === 0).length, 0, 'every envelope acknowledged');
+    });
+
+    test('the declare modal over the socket: opened by the command, submitted as an interactive envelope, declared once', async () => {
+      const opening = command('declare sev2');
+      assert.deepEqual(await opening.acked, {}, 'the command is acknowledged with no message');
+      assert.equal(views.opened.length, 1);
+      assert.equal(views.opened[0]!.triggerId, opening.envelope.payload.trigger_id);
+      const submitted = socket.send('interactive', viewSubmissionPayload({ title: 'Declared over the socket', severity: 'sev2' }, { view: { id: 'V0SOCK001' } }));
+      const answer = await submitted.acked as { response_action: string; view: { blocks: { text: { text: string } }[] } };
+      assert.equal(answer.response_action, 'update');
+      assert.match(answer.view.blocks[0]!.text.text, /declared \*INC-3\* \(sev2\): Declared over the socket/);
+      const invalid = await socket.send('interactive', viewSubmissionPayload({ title: '' }, { view: { id: 'V0SOCK002' } })).acked;
+      assert.deepEqual(invalid, { response_action: 'errors', errors: { title: 'Give the incident a title.' } });
+      socket.redeliver(submitted);
+      await eventually('the second ack', async () => submitted.acks.length === 2);
+      const declared = await database.db.query<{ n: number }>("SELECT count(*)::int AS n FROM incidents WHERE title = 'Declared over the socket'");
+      assert.equal(declared.rows[0]!.n, 1);
     });
 
     async function incidentIdOf(number: number): Promise<number> {
