@@ -35,6 +35,7 @@ import { startScheduler } from './scheduler/scheduler.js';
 import { createSlackApi } from './slack/api.js';
 import { createSlackApp, type SlackApp, type SocketOptions } from './slack/app.js';
 import { createSlackJobs } from './slack/card-jobs.js';
+import { createHomeJobs } from './slack/home-jobs.js';
 import { learnSlackIdentity, type IdentityLearner, type IdentityRetry } from './slack/identity.js';
 import { createMessageFinder } from './slack/post-once.js';
 import { createSlackChat, createSlackDirectory } from './slack/ports.js';
@@ -155,8 +156,9 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       const finder = createMessageFinder(slackApi, logger);
       bindings.push(
         ...createSlackJobs({ db, queue, clock, api: slackApi, slack: config.slack, finder, persist: whileOpen }),
-        ...createRunnerSlackJobs({ db, api: slackApi, incidentChannel: config.slack.incidentChannel, finder, persist: whileOpen }),
+        ...createRunnerSlackJobs({ db, queue, api: slackApi, incidentChannel: config.slack.incidentChannel, finder, persist: whileOpen }),
         ...createPostmortemSlackJobs({ db, api: slackApi, incidentChannel: config.slack.incidentChannel }),
+        ...createHomeJobs({ db, api: slackApi, access: commandDeps.access, clock }),
       );
       logger.info({ mode: slackApp.mode, channel: config.slack.incidentChannel, createChannels: config.slack.createChannels }, 'Slack is on');
     } else {

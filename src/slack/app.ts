@@ -6,6 +6,7 @@ import { runButton } from './actions.js';
 import { DECLARE_VIEW } from './blocks/declare-modal.js';
 import { declareFormWanted } from './command-parse.js';
 import { runCommand, type CommandDeps } from './commands.js';
+import { homeJobs } from './home-jobs.js';
 import { openDeclareModal, submitDeclareModal, type OpenView } from './declare-modal.js';
 import { originGate } from './gate.js';
 import type { SlackIdentity } from './origin.js';
@@ -59,6 +60,9 @@ export function createSlackApp(slack: SlackConfig, deps: CommandDeps, identity: 
     ? new App({ receiver, authorize, clientOptions, logger })
     : new App({ socketMode: true, receiver: socketReceiver, authorize, clientOptions, logger });
 
+  const refreshHome = (userId: string) => deps.queue.enqueue(deps.db, ...homeJobs([userId]))
+    .catch((err: unknown) => deps.logger.warn({ err: describeError(err) }, 'could not queue a Home tab refresh'));
+
   app.use(originGate(deps, slack, identity));
   app.command('/incident', async ({ command, ack, client }) => {
     const req = commandRequest(command);
@@ -75,9 +79,15 @@ export function createSlackApp(slack: SlackConfig, deps: CommandDeps, identity: 
     await ack((await submitDeclareModal(deps, body)) as unknown as ViewResponseAction);
   });
   app.action(/^incident_/, async ({ action, body, ack, respond }) => {
-    const answer = await runButton(deps, buttonClick(action, body as unknown as Record<string, unknown>));
+    const click = buttonClick(action, body as unknown as Record<string, unknown>);
+    const answer = await runButton(deps, click);
     await ack();
-    await sendButtonAnswer(respond, answer, deps.logger);
+    // A click in the Home tab has no message to answer in: the Home itself shows what changed.
+    if (click.inHome) await refreshHome(click.userId);
+    else await sendButtonAnswer(respond, answer, deps.logger);
+  });
+  app.event('app_home_opened', async ({ event }) => {
+    if (event.tab === 'home') await refreshHome(event.user);
   });
   // Link buttons (runbook, Alertmanager) open a URL; Slack still tells the app, which must answer.
   app.action(/^link_/, async ({ ack }) => ack());

@@ -5,7 +5,7 @@ import { backends, type TestDatabase } from '../support/databases.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { FakeViews } from '../support/fake-slack-views.js';
 import { FakeSocketMode } from '../support/fake-socket-mode.js';
-import { blockActionPayload, slashCommandPayload, viewSubmissionPayload } from '../support/slack-payloads.js';
+import { blockActionPayload, homeOpenedPayload, slashCommandPayload, viewSubmissionPayload } from '../support/slack-payloads.js';
 import { timeline } from '../support/state.js';
 import { eventually } from '../support/wait.js';
 
@@ -151,6 +151,18 @@ for (const backend of backends()) {
       await eventually('the second ack', async () => submitted.acks.length === 2);
       const declared = await database.db.query<{ n: number }>("SELECT count(*)::int AS n FROM incidents WHERE title = 'Declared over the socket'");
       assert.equal(declared.rows[0]!.n, 1);
+    });
+
+    test('app_home_opened as an events_api envelope: acknowledged, the Home published; its redelivery is acknowledged again', async () => {
+      const sent = socket.send('events_api', homeOpenedPayload('U0ALICE01'));
+      assert.deepEqual(await sent.acked, {});
+      await eventually('the Home published', async () => views.home('U0ALICE01'));
+      const blocks = views.home('U0ALICE01')!.blocks as { block_id?: string }[];
+      const inc2 = await incidentIdOf(2);
+      assert.ok(blocks.some((b) => b.block_id === `home_incident_${inc2}`), 'open INC-2 in it');
+      socket.redeliver(sent);
+      await eventually('the second ack', async () => sent.acks.length === 2);
+      assert.equal(sent.deliveries, 2);
     });
 
     async function incidentIdOf(number: number): Promise<number> {

@@ -14,7 +14,7 @@ type Text = { type?: string; text?: string } | undefined;
 /**
  * Slack's views.open and views.publish on a FakeSlack, with the checks Slack makes that
  * firebreak's views could fail: a trigger id, a modal's or Home's type, a title of at most 24
- * characters, a submit button on a modal with inputs, at most 100 blocks, private_metadata of at
+ * characters, a submit button on a modal with inputs, at most 100 blocks with unique block ids, private_metadata of at
  * most 3,000 characters. Answers `invalid_arguments` as Slack does.
  */
 export class FakeViews {
@@ -64,6 +64,8 @@ function checkView(view: Record<string, unknown> | undefined, type: 'modal' | 'h
   if (!view || view.type !== type) return `view.type must be ${type}`;
   const blocks = view.blocks as { type?: string }[] | undefined;
   if (!Array.isArray(blocks) || blocks.length > 100) return 'view.blocks must be 1 to 100 blocks';
+  const ids = blocks.map((b) => (b as { block_id?: string }).block_id).filter((id) => id !== undefined);
+  if (new Set(ids).size !== ids.length) return 'block_id values must be unique within a view';
   if (typeof view.private_metadata === 'string' && view.private_metadata.length > 3000) return 'private_metadata is longer than 3000 characters';
   if (type === 'modal') {
     const title = (view.title as Text)?.text ?? '';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { FIXTURES } from './app.js';
-import { blockActionBody, slashCommandBody } from './slack-requests.js';
+import { blockActionBody, slackSignature, slashCommandBody } from './slack-requests.js';
 
 /** A slash command's payload as Socket Mode carries it: the fields of the HTTP form, as JSON. */
 export function slashCommandPayload(overrides: Record<string, string>, responsePort: number): Record<string, unknown> {
@@ -32,3 +32,15 @@ export function viewSubmissionPayload(
 
 /** A payload as Slack POSTs an interaction over HTTP: `payload=<urlencoded JSON>`. */
 export const interactionBody = (payload: Record<string, unknown>): string => `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+
+/** An app_home_opened event_callback: the fixture for `user`, with top-level overrides. */
+export function homeOpenedPayload(user: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const payload = JSON.parse(readFileSync(new URL('slack/app-home-opened.json', FIXTURES), 'utf8')) as { event: Record<string, unknown> } & Record<string, unknown>;
+  return { ...payload, event_id: `Ev0HOME${user}${Math.random().toString(36).slice(2, 8)}`, ...overrides, event: { ...payload.event, user } };
+}
+
+/** POSTs an Events API body as Slack does: JSON, signed. */
+export function postEvent(appUrl: string, payload: Record<string, unknown>): Promise<Response> {
+  const body = JSON.stringify(payload);
+  return fetch(`${appUrl}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...slackSignature(body) }, body });
+}
