@@ -12,6 +12,7 @@ import { originGate } from './gate.js';
 import type { SlackIdentity } from './origin.js';
 import { buttonClick, commandRequest, sendButtonAnswer } from './requests.js';
 import { slackLogger } from './slack-logger.js';
+import { keepConnected, type ReconnectPace } from './socket-connection.js';
 import { watchSocket, type SocketState } from './socket-state.js';
 
 /** Slack's way in: `/incident` and button clicks, over HTTP or Socket Mode. */
@@ -26,10 +27,14 @@ export interface SlackApp {
   stop(): Promise<void>;
 }
 
-/** Socket Mode's pace: how long a pong may take, which is also the first wait before a reconnection (the client's own rule). */
+/** Socket Mode's pace: how long a pong may take; the wait before connecting again. */
 export interface SocketOptions {
   clientPingTimeoutMs?: number;
+  reconnect?: ReconnectPace;
 }
+
+// After a disconnection: 1 s, then 2 s, 4 s… up to a minute while connecting keeps failing.
+const RECONNECT: ReconnectPace = { firstDelayMs: 1_000, maxDelayMs: 60_000 };
 
 /**
  * The Bolt app, wired to firebreak's command and button handling. `identity` is firebreak's own
@@ -52,7 +57,7 @@ export function createSlackApp(slack: SlackConfig, deps: CommandDeps, identity: 
   // Socket Mode: the receiver is built here so that its client (which opens the connection with
   // apps.connections.open, at the same Web API base URL) can be watched.
   const socketReceiver = slack.appToken ? new SocketModeReceiver({
-    appToken: slack.appToken, logger, clientPingTimeout: socket.clientPingTimeoutMs,
+    appToken: slack.appToken, logger, clientPingTimeout: socket.clientPingTimeoutMs, autoReconnectEnabled: false,
     installerOptions: { clientOptions: { slackApiUrl: slack.apiUrl } },
   }) : undefined;
   const socketState = socketReceiver && watchSocket(socketReceiver.client, deps.metrics.registry, deps.logger);
@@ -95,15 +100,17 @@ export function createSlackApp(slack: SlackConfig, deps: CommandDeps, identity: 
     deps.logger.error({ err: describeError(err) }, 'Slack request failed');
   });
 
+  const connection = socketReceiver && keepConnected(socketReceiver.client, () => app.start(), deps.logger, socket.reconnect ?? RECONNECT);
+
   return {
     mode: receiver ? 'http' : 'socket',
     socketState,
     events: receiver ? async (req, res) => receiver.requestListener(req, res) : undefined,
     start() {
-      if (receiver) return;
-      app.start().catch((err: unknown) => deps.logger.error({ err: describeError(err) }, 'Slack Socket Mode could not connect'));
+      connection?.start();
     },
     async stop() {
+      connection?.stop();
       if (!receiver) await app.stop().catch(() => {});
     },
   };

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { alertBody } from '../support/playbooks.js';
 import { fixture, INCIDENT_CHANNEL, metricValue, slackEnv, startTestApp, type TestApp } from '../support/app.js';
 import { backends, type TestDatabase } from '../support/databases.js';
 import { FakeSlack } from '../support/fake-slack.js';
@@ -163,6 +164,25 @@ for (const backend of backends()) {
       socket.redeliver(sent);
       await eventually('the second ack', async () => sent.acks.length === 2);
       assert.equal(sent.deliveries, 2);
+    });
+
+    test('a refused apps.connections.open while reconnecting (a revoked app token): firebreak keeps running and tries again', async () => {
+      // The client's own reconnection let this rejection go unhandled, and Node stops on that.
+      const open = slack.extraMethods.get('apps.connections.open')!;
+      let refused = 0;
+      slack.extraMethods.set('apps.connections.open', () => ({ ok: false, error: (refused++, 'invalid_auth') }));
+      socket.drop();
+      await eventually('two refused attempts', async () => refused >= 2);
+      assert.equal(await connected(), 0);
+      assert.equal((await readyz()).slack?.socket, 'disconnected');
+      const res = await app.postWebhook(alertBody({ alertname: 'WhileAway', severity: 'warning' }));
+      assert.equal(res.status, 200, 'webhooks still land');
+      assert.ok(app.logs.lines().some((l) => l.msg === 'Slack Socket Mode could not connect: trying again'));
+      const opened = socket.connections;
+      slack.extraMethods.set('apps.connections.open', open); // the token is good again
+      const sent = command('list');
+      assert.match(String((await sent.acked).text), /WhileAway/);
+      assert.ok(socket.connections > opened);
     });
 
     async function incidentIdOf(number: number): Promise<number> {
