@@ -135,9 +135,11 @@ for (const backend of backends()) {
       assert.equal(await count(database.db, 'incidents'), 2);
     });
 
-    test('a submission from another app is refused by the origin check: nothing declared', async () => {
-      const res = await postSlack(app.url, interactionBody(viewSubmissionPayload({ title: 'Elsewhere' }, { api_app_id: 'A0OTHER01', view: { id: 'V0OTHER01', app_id: 'A0OTHER01' } })));
-      assert.equal(res.status, 200);
+    test('a submission from another workspace is refused by the origin check: the modal says so, nothing declared', async () => {
+      const answer = await submit(viewSubmissionPayload({ title: 'Elsewhere' }, { team: { id: 'T0OTHER01', domain: 'other' }, view: { id: 'V0OTHER01', app_installed_team_id: 'T0OTHER01' } }));
+      assert.equal(answer.response_action, 'errors');
+      assert.match(answer.errors!.title!, /^:no_entry: You may not declare incidents/);
+      assert.ok(answer.errors!.title!.length <= 150);
       assert.equal(await count(database.db, 'incidents'), 2);
     });
   });
