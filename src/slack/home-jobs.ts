@@ -7,7 +7,7 @@ import { countOpenIncidentsBySeverity, listOpenIncidents } from '../incidents/qu
 import type { Clock } from '../lib/clock.js';
 import { defineJob, handle, type JobBinding, type NewJob } from '../queue/job.js';
 import { approvalView, type ApprovalView } from '../runner/views.js';
-import type { SlackApi } from './api.js';
+import { slackErrorName, type SlackApi } from './api.js';
 import { HOME_APPROVALS_MAX, HOME_INCIDENTS_MAX, homeView } from './blocks/home.js';
 import { pendingApprovalIdsFor } from './home-sql.js';
 
@@ -33,6 +33,8 @@ export const homeJobs = (userIds: Iterable<string>): NewJob[] =>
  */
 export const HOME_SPACING_MS = 3_000;
 
+const HOME_GONE = new Set(['not_enabled', 'user_not_found', 'account_inactive', 'user_disabled']);
+
 /** The handler of HOME_PUBLISH: reads what the person may see and decide, renders it, publishes it. */
 export function createHomeJobs(deps: { db: Db; api: SlackApi; access: Access; clock: Clock }): JobBinding[] {
   const { db, api, clock } = deps;
@@ -49,11 +51,18 @@ export function createHomeJobs(deps: { db: Db; api: SlackApi; access: Access; cl
     const incidents = mayRead ? await listOpenIncidents(db, HOME_INCIDENTS_MAX * 2) : undefined;
     const open = mayRead ? Object.values(await countOpenIncidentsBySeverity(db)).reduce((a, b) => a + b, 0) : 0;
     const view = homeView({ userId, approvals, incidents, moreIncidents: Math.max(0, open - (incidents?.length ?? 0)), at: now });
-    await api.call('views.publish', { user_id: userId, view });
+    try {
+      await api.call('views.publish', { user_id: userId, view });
+    } catch (err) {
+      // Nobody to show it to (the Home tab turned off in the app's settings, a deactivated person): nothing to retry.
+      if (!HOME_GONE.has(slackErrorName(err) ?? '')) throw err;
+      return undefined;
+    }
     published.set(userId, clock.now().getTime());
     for (const [u, t] of published) if (now.getTime() - t > HOME_SPACING_MS) published.delete(u);
     return undefined;
   };
 
-  return [handle(HOME_PUBLISH, (job) => publish(job.payload.userId))];
+  // Through a Slack outage a person's Home waits (one job per person, coalesced) and is published when Slack is back.
+  return [handle(HOME_PUBLISH, (job) => publish(job.payload.userId), { persist: async () => true })];
 }
