@@ -32,8 +32,9 @@ import { createRunnerJobs } from './runner/handlers.js';
 import { createRetentionJobs, RETENTION_PRUNE } from './retention/jobs.js';
 import { startScheduler } from './scheduler/scheduler.js';
 import { createSlackApi } from './slack/api.js';
-import { createSlackApp, type SlackApp } from './slack/app.js';
+import { createSlackApp, type SlackApp, type SocketOptions } from './slack/app.js';
 import { createSlackJobs } from './slack/card-jobs.js';
+import { createHomeJobs } from './slack/home-jobs.js';
 import { learnSlackIdentity, type IdentityLearner, type IdentityRetry } from './slack/identity.js';
 import { createMessageFinder } from './slack/post-once.js';
 import { createSlackChat, createSlackDirectory } from './slack/ports.js';
@@ -69,6 +70,8 @@ export interface FirebreakDeps {
   approverReadDelaysMs?: readonly number[];
   /** Waits between attempts to learn firebreak's Slack identity. */
   slackIdentityRetry?: IdentityRetry;
+  /** Socket Mode's pace (tests reconnect sooner). */
+  slackSocket?: SocketOptions;
 }
 
 // How long start-up waits for the first attempt to learn the Slack identity, once the HTTP server
@@ -149,14 +152,15 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     const commandDeps = { db, queue, clock, logger, metrics, registry, access: createAccess(config.access, directory), pagerServices };
     if (config.slack && slackApi) {
       identity = learnSlackIdentity(slackApi, logger, deps.slackIdentityRetry);
-      slackApp = createSlackApp(config.slack, commandDeps, identity.current);
+      slackApp = createSlackApp(config.slack, commandDeps, identity.current, deps.slackSocket);
       const warning = openPolicyWarning(config.access);
       if (warning) logger.warn(warning);
       const finder = createMessageFinder(slackApi, logger);
       bindings.push(
         ...createSlackJobs({ db, queue, clock, api: slackApi, slack: config.slack, finder, persist: whileOpen }),
-        ...createRunnerSlackJobs({ db, api: slackApi, incidentChannel: config.slack.incidentChannel, finder, persist: whileOpen }),
+        ...createRunnerSlackJobs({ db, queue, api: slackApi, incidentChannel: config.slack.incidentChannel, finder, persist: whileOpen }),
         ...createPostmortemSlackJobs({ db, api: slackApi, incidentChannel: config.slack.incidentChannel }),
+        ...createHomeJobs({ db, api: slackApi, access: commandDeps.access, clock }),
       );
       logger.info({ mode: slackApp.mode, channel: config.slack.incidentChannel, createChannels: config.slack.createChannels }, 'Slack is on');
     } else {
@@ -171,7 +175,9 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       { name: 'housekeeping', schedule: deps.housekeeping ?? '0 17 * * * *', run: () => db.transaction((tx) => queue.enqueue(tx, RETENTION_PRUNE.of({}))) },
     ]);
     const pagerDutyWebhook = pd?.webhookSecrets.length ? createPagerDutyWebhookHandler({ db, queue, clock, logger, secrets: pd.webhookSecrets }) : undefined;
-    const http = await startHttpServer({ logger, metrics, webhook, checkReady, slackEvents: slackApp?.events, pagerDutyWebhook }, config.port, config.host);
+    const socketState = slackApp?.socketState;
+    const readyDetails = socketState && (() => ({ slack: { socket: socketState() } }));
+    const http = await startHttpServer({ logger, metrics, webhook, checkReady, readyDetails, slackEvents: slackApp?.events, pagerDutyWebhook }, config.port, config.host);
     slackApp?.start();
     logger.info({ url: http.url }, 'firebreak is listening');
     await identity?.settled(IDENTITY_WAIT_MS);

@@ -22,6 +22,11 @@ export interface HttpDeps {
    * words itself (migrations pending); throws when the database cannot answer.
    */
   checkReady: () => Promise<string | undefined>;
+  /**
+   * What /readyz reports beside readiness without deciding it (Slack's Socket Mode connection):
+   * a firebreak whose Slack connection is down still takes Alertmanager's webhooks, so it stays ready.
+   */
+  readyDetails?: () => Record<string, unknown>;
 }
 
 /** The running server, and its graceful stop. */
@@ -51,8 +56,9 @@ export async function startHttpServer(deps: HttpDeps, port: number, host: string
         deps.logger.warn({ err: describeError(err) }, 'not ready: the database cannot answer');
         reason = 'database unavailable';
       }
-      if (reason) sendJson(res, 503, { status: 'not ready', reason });
-      else sendJson(res, 200, { status: 'ready' });
+      const details = deps.readyDetails?.() ?? {};
+      if (reason) sendJson(res, 503, { status: 'not ready', reason, ...details });
+      else sendJson(res, 200, { status: 'ready', ...details });
     },
     'GET /metrics': async (_req, res) => {
       const text = await deps.metrics.registry.metrics();

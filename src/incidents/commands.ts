@@ -106,10 +106,16 @@ async function applyChange(tx: Queryable, queue: JobQueue, target: IncidentTarge
   return { outcome: 'changed', incident, previous };
 }
 
-/** A new incident a person declares: they are its commander. */
+/** A new incident a person declares: they are its commander unless they name another. */
 export interface Declaration {
   title: string;
   severity: Severity;
+  /** What is known so far, kept on the timeline's opening event. */
+  description?: string;
+  /** A Slack user id; the declarer when unset. */
+  commander?: string;
+  /** A channel of its own or not; unset, the configuration decides. */
+  ownChannel?: boolean;
 }
 
 /** Opens a declared incident (no alert group) with its timeline event and the opening job. */
@@ -120,15 +126,19 @@ export async function declareIncident(db: Db, queue: JobQueue, d: Declaration, c
     const { rows } = await tx.query<{ id: number; number: number }>(
       `INSERT INTO incidents (title, severity, commander, opened_at, last_seen_at)
        VALUES ($1, $2, $3, $4, $4) RETURNING id, number`,
-      [d.title, d.severity, ctx.actor, ctx.at],
+      [d.title, d.severity, d.commander ?? ctx.actor, ctx.at],
     );
     const created = rows[0]!;
     await appendTimeline(tx, [{
       incidentId: created.id, at: ctx.at, kind: 'incident.opened', actor: ctx.actor,
       summary: `${incidentRef(created.number)} declared by ${ctx.actor}: ${d.title} (${d.severity})`,
-      data: { declared: true, title: d.title, severity: d.severity },
+      data: {
+        declared: true, title: d.title, severity: d.severity,
+        ...(d.description ? { description: d.description } : {}), ...(d.commander ? { commander: d.commander } : {}),
+        ...(d.ownChannel !== undefined ? { ownChannel: d.ownChannel } : {}),
+      },
     }]);
-    await queue.enqueue(tx, ...openingJobs(created.id));
+    await queue.enqueue(tx, ...openingJobs(created.id, d.ownChannel));
     await saveResponse(tx, ctx.requestKey, created);
     return created;
   });

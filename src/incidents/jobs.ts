@@ -14,9 +14,13 @@ export const incidentPayload = z.object({ incidentId: z.number().int().positive(
 export const CHAT = 'chat';
 export const PAGER = 'pager';
 
-/** Once per new incident: sets up where the incident is shown. */
+/**
+ * Once per new incident: sets up where the incident is shown. `ownChannel`: whoever declared it
+ * chose whether it gets a channel of its own; unset, the configuration decides.
+ */
 export const INCIDENT_OPENED = defineJob({
-  kind: 'incident.opened', schema: incidentPayload, pool: 'notify', needs: CHAT, key: (p) => p.incidentId,
+  kind: 'incident.opened', schema: incidentPayload.extend({ ownChannel: z.boolean().optional() }), pool: 'notify', needs: CHAT,
+  key: (p) => p.incidentId,
 });
 
 /**
@@ -59,10 +63,11 @@ export const POSTMORTEM_DRAFT = defineJob({
   key: (p) => p.incidentId,
 });
 
-export const openedJob = (incidentId: number): NewJob => INCIDENT_OPENED.of({ incidentId });
+export const openedJob = (incidentId: number, ownChannel?: boolean): NewJob =>
+  INCIDENT_OPENED.of(ownChannel === undefined ? { incidentId } : { incidentId, ownChannel });
 
 /** The jobs a new incident starts with: where it is shown, and whether it pages. */
-export const openingJobs = (incidentId: number): NewJob[] => [openedJob(incidentId), pagerJob(incidentId)];
+export const openingJobs = (incidentId: number, ownChannel?: boolean): NewJob[] => [openedJob(incidentId, ownChannel), pagerJob(incidentId)];
 
 export const cardJob = (incidentId: number): NewJob => INCIDENT_CARD.of({ incidentId });
 

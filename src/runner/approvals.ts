@@ -30,7 +30,7 @@ export interface ApprovalClick {
   approvalId: number;
   who: Principal;
   choice: 'approve' | 'deny';
-  /** The chat channel the click came from (undefined: not from chat). It must be the approval message's channel. */
+  /** The chat channel the click came from (undefined: not from a channel, such as Slack's Home tab). It must be the approval message's channel. */
   channel?: string;
   at: Date;
   requestKey: string;

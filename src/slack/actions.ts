@@ -21,6 +21,8 @@ export interface ButtonClick {
   userId: string;
   /** The channel of the message clicked on. */
   channelId: string | undefined;
+  /** Clicked in firebreak's App Home tab (a view, not a message): there is no channel to check. */
+  inHome?: boolean;
   /** Together unique per click and the same in Slack's retries of it. */
   triggerId: string | undefined;
   actionTs: string | undefined;
@@ -111,7 +113,7 @@ export async function runButton(deps: CommandDeps, click: ButtonClick): Promise<
   try {
     const { button } = s;
     if (button.names === 'approval') {
-      return approvalAnswer(await decideApproval(deps.db, deps, { approvalId: s.id, who, choice: button.action, channel: click.channelId ?? '', ...ctx }));
+      return approvalAnswer(await decideApproval(deps.db, deps, { approvalId: s.id, who, choice: button.action, channel: click.inHome ? undefined : click.channelId ?? '', ...ctx }));
     }
     if (button.names === 'step') {
       return attentionAnswer(await resolveAttention(deps.db, deps, { stepRunId: s.id, who, choice: button.choice, ...ctx }), click.userId);

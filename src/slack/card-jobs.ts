@@ -68,10 +68,10 @@ export function createSlackJobs(deps: {
     return channelId;
   }
 
-  const opened = async (id: number) => {
+  const opened = async (id: number, ownChannel: boolean | undefined) => {
     const place = await readCardPlace(db, id, 0);
     if (!place || place.channel) return;
-    const channel = slack.createChannels ? await ensureChannel(id, place) : slack.incidentChannel;
+    const channel = (ownChannel ?? slack.createChannels) ? await ensureChannel(id, place) : slack.incidentChannel;
     await db.transaction(async (tx) => {
       if (await chooseCardChannel(tx, id, channel)) await queue.enqueue(tx, cardJob(id));
     });
@@ -138,7 +138,7 @@ export function createSlackJobs(deps: {
   // Slack being down must not lose a card: these keep trying while the incident is open.
   const options = { persist: deps.persist };
   return [
-    handle(INCIDENT_OPENED, (job) => opened(job.payload.incidentId), options),
+    handle(INCIDENT_OPENED, (job) => opened(job.payload.incidentId, job.payload.ownChannel), options),
     handle(INCIDENT_CARD, (job) => card(job.payload.incidentId), options),
     handle(CARD_POSTED, (job) => posted(job.payload), options),
     handle(INCIDENT_COMMANDER, (job) => commander(job.payload), options),

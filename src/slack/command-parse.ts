@@ -4,7 +4,7 @@ import { SEVERITIES, type Severity } from '../incidents/types.js';
 export type ParsedCommand =
   | { name: 'help' }
   | { name: 'list' }
-  | { name: 'declare'; title: string; severity: Severity }
+  | { name: 'declare'; title: string; severity: Severity; description?: string; commander?: string; ownChannel?: boolean }
   | { name: 'status' | 'ack' | 'mitigate' | 'resolve' | 'timeline' | 'steps' | 'postmortem'; ref?: number }
   | { name: 'playbooks' }
   | { name: 'run'; ref?: number; playbook: string }
@@ -48,7 +48,8 @@ export function helpText(): string {
 
 const REF = /^inc-(\d{1,9})$/i;
 const MENTION = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/;
-const TITLE_MAX = 200;
+/** The longest incident title firebreak takes. */
+export const TITLE_MAX = 200;
 const NOTE_MAX = 3000;
 
 /**
@@ -133,4 +134,16 @@ function dropWords(text: string, n: number): string {
   let rest = text;
   for (let i = 0; i < n; i++) rest = rest.replace(/^\S+\s*/, '');
   return rest.trim();
+}
+
+/**
+ * `/incident declare` with no title (a severity at most): the declare form is wanted, starting at
+ * that severity. Undefined for anything else, which parseCommand takes.
+ */
+export function declareFormWanted(rawText: string): { severity: Severity } | undefined {
+  const tokens = rawText.trim().split(/\s+/).filter(Boolean);
+  if (tokens[0]?.toLowerCase() !== 'declare') return undefined;
+  if (tokens.length === 1) return { severity: 'sev3' };
+  const severity = tokens[1]!.toLowerCase();
+  return tokens.length === 2 && /^sev[1-4]$/.test(severity) ? { severity: severity as Severity } : undefined;
 }

@@ -91,15 +91,23 @@ export async function refuseCommand(deps: CommandDeps, req: CommandRequest, refu
 export async function runCommand(deps: CommandDeps, req: CommandRequest): Promise<Reply> {
   const parsed = parseCommand(req.text);
   if (!parsed.ok) return ephemeral(`:warning: ${safeMrkdwn(parsed.error, 200)}\nUsage:\n\`\`\`${parsed.usage}\`\`\``);
+  return runParsed(deps, req, parsed.command);
+}
+
+/**
+ * Runs a command already parsed (typed, or filled in a form such as the declare modal): the
+ * permission check, then the change, each once per request key. Never throws.
+ */
+export async function runParsed(deps: CommandDeps, req: CommandRequest, command: ParsedCommand): Promise<Reply> {
   try {
     const who = slackPrincipal(req.userId);
-    const { action, place } = commandSubject(parsed.command, req);
+    const { action, place } = commandSubject(command, req);
     const permitted = await deps.access.check(who, action);
     const ctx = { actor: who.actor, at: deps.clock.now(), requestKey: requestKeyOf(req) };
     if (!permitted.ok) return ephemeral(refusalText(await recordRefusal(deps.db, deps.metrics, { who, refusal: permitted.refusal, place, ...ctx })));
-    return await execute(deps, parsed.command, req, ctx);
+    return await execute(deps, command, req, ctx);
   } catch (err) {
-    deps.logger.error({ err: describeError(err), command: parsed.command.name }, 'slash command failed');
+    deps.logger.error({ err: describeError(err), command: command.name }, 'slash command failed');
     return ephemeral(failureText(err));
   }
 }
@@ -148,7 +156,8 @@ async function execute(deps: CommandDeps, c: ParsedCommand, req: CommandRequest,
       return ephemeral(`Drafting the postmortem of *${incidentRef(number)}*: it will be posted in the incident's channel in a moment.`);
     }
     case 'declare': {
-      const created = await declareIncident(db, deps.queue, { title: c.title, severity: c.severity }, ctx);
+      const { title, severity, description, commander, ownChannel } = c;
+      const created = await declareIncident(db, deps.queue, { title, severity, description, commander, ownChannel }, ctx);
       return inChannel(`${mention(req.userId)} declared *${incidentRef(created.number)}* (${c.severity}): ${safeMrkdwn(c.title, 200)}`);
     }
     default: {

@@ -44,8 +44,9 @@ export function originOf(body: Body): RequestOrigin {
   const team = obj(body.team);
   const user = obj(body.user);
   return {
-    teamId: str(obj(body.view)?.app_installed_team_id) ?? str(team?.id) ?? str(user?.team_id),
-    enterpriseId: str(obj(body.enterprise)?.id) ?? str(team?.enterprise_id),
+    // Events (app_home_opened) name the workspace at the top level, as slash commands do.
+    teamId: str(obj(body.view)?.app_installed_team_id) ?? str(team?.id) ?? str(user?.team_id) ?? str(body.team_id),
+    enterpriseId: str(obj(body.enterprise)?.id) ?? str(team?.enterprise_id) ?? str(body.enterprise_id),
     appId: str(body.api_app_id),
     userTeamId: str(user?.team_id),
   };

@@ -18,6 +18,7 @@ export function buttonClick(action: unknown, body: Body): ButtonClick {
   return {
     actionId: button.action_id, value: button.value ?? '', userId: (body.user as { id: string }).id, channelId: channel,
     triggerId: body.trigger_id as string | undefined, actionTs: button.action_ts,
+    ...((body.container as { type?: string } | undefined)?.type === 'view' && (body.view as { type?: string } | undefined)?.type === 'home' ? { inHome: true } : {}),
   };
 }
 

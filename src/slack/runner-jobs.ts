@@ -1,14 +1,16 @@
 import type { Db } from '../db/db.js';
+import { approverIds } from '../runner/approvers.js';
 import { readIncidentNumber } from '../incidents/incidents-sql.js';
 import { incidentRef } from '../incidents/types.js';
 import { formatDuration } from '../lib/duration.js';
 import { safeMrkdwn } from '../lib/mrkdwn.js';
-import { handle, type JobBinding } from '../queue/job.js';
+import { handle, type JobBinding, type JobQueue } from '../queue/job.js';
 import { APPROVAL_POST, APPROVAL_UPDATE, EVIDENCE_POST, RUN_NOTICE, STEP_ATTENTION } from '../runner/jobs.js';
-import { approvalView, evidenceView, markApprovalPostStarted, recordApprovalMessage, runView, stepRunView } from '../runner/views.js';
+import { approvalView, type ApprovalView, evidenceView, markApprovalPostStarted, recordApprovalMessage, runView, stepRunView } from '../runner/views.js';
 import { slackErrorName, surelyNotDone, type SlackApi } from './api.js';
 import { approvalMessage, attentionMessage } from './blocks/approval.js';
 import { readCardPlace } from './card-sql.js';
+import { homeJobs } from './home-jobs.js';
 import { messageMetadata, type MessageFinder } from './post-once.js';
 
 /** The metadata event type of approval requests (their firebreak_id: the approval's id and request time). */
@@ -21,9 +23,11 @@ const size = (bytes: number) => (bytes < 1024 ? `${bytes} B` : bytes < 1024 * 10
 
 /** The job handlers that show playbook runs in Slack: approvals, interrupted steps, evidence, run notices. */
 export function createRunnerSlackJobs(deps: {
-  db: Db; api: SlackApi; incidentChannel: string; finder: MessageFinder; persist: (p: { incidentId: number }) => Promise<boolean>;
+  db: Db; queue: JobQueue; api: SlackApi; incidentChannel: string; finder: MessageFinder; persist: (p: { incidentId: number }) => Promise<boolean>;
 }): JobBinding[] {
   const { db, api } = deps;
+  // The Home tabs of an approval's approvers show it while it is pending: refreshed when it is asked and when it changes.
+  const refreshHomes = (a: ApprovalView) => deps.queue.enqueue(db, ...homeJobs(approverIds(a.approvers)));
   // Slack being down must not lose an approval request: these keep trying while the incident is open.
   const options = { persist: deps.persist };
   const cardThread = async (incidentId: number) => {
@@ -35,6 +39,7 @@ export function createRunnerSlackJobs(deps: {
   const approvalPost = handle(APPROVAL_POST, async (job) => {
     const a = await approvalView(db, job.payload.approvalId);
     if (!a || a.slackTs) return;
+    await refreshHomes(a);
     // Posted once, whatever happens in between (see post-once.ts): two live copies would be two
     // sets of Approve buttons.
     const metadata = messageMetadata(APPROVAL_EVENT, `${a.id}:${a.requestedAt.getTime()}`);
@@ -56,6 +61,7 @@ export function createRunnerSlackJobs(deps: {
   const approvalUpdate = handle(APPROVAL_UPDATE, async (job) => {
     const a = await approvalView(db, job.payload.approvalId);
     if (!a) return;
+    await refreshHomes(a);
     if (!a.slackTs) return { postponeMs: WAIT_FOR_CARD_MS }; // its post job has not run yet
     try {
       await api.call('chat.update', { channel: a.slackChannel, ts: a.slackTs, ...approvalMessage(a) });

@@ -45,6 +45,8 @@ export async function startTestApp(
   const app = await startFirebreak(config, options.logger ?? logs.logger, {
     db: database.db, clock: options.clock, worker, fetch: options.fetch, pagerAgent: options.pagerAgent, approvalSweep: '* * * * * *',
     approverReadDelaysMs: [50, 100], slackIdentityRetry: options.slackIdentityRetry,
+    // Socket Mode reconnects sooner after a drop (production: 1 s, doubling up to a minute).
+    slackSocket: { clientPingTimeoutMs: 2_000, reconnect: { firstDelayMs: 200, maxDelayMs: 1_000 } },
   });
   return {
     ...app,

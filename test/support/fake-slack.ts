@@ -57,6 +57,8 @@ export class FakeSlack {
   readonly identity = { teamId: 'T0TEAM001', enterpriseId: undefined as string | undefined, appId: 'A0APP0001', botId: 'B0FIREBRK', botUserId: 'U0FIREBRK' };
   /** Files uploaded through files.uploadV2: the file's bytes (and as text), and how the upload was completed. */
   readonly uploads: { id: string; body: string; bytes: Buffer; complete?: Record<string, unknown> }[] = [];
+  /** Methods answered by other fakes (Socket Mode's apps.connections.open, views.*): the answer for the arguments and token. */
+  readonly extraMethods = new Map<string, (args: Record<string, unknown>, token: string) => Record<string, unknown>>();
   private readonly failures = new Map<string, Failure[]>();
   private readonly holds: { method: string; matches: (args: Record<string, unknown>) => boolean; done: (call: SlackCall) => void; answered: Promise<Failure | undefined> }[] = [];
   private outage: Failure | undefined;
@@ -161,7 +163,8 @@ export class FakeSlack {
       };
     }
     if (token === undefined) return { status: 200, body: { ok: false, error: 'not_authed' } };
-    const body = this.answer(method, args);
+    const extra = this.extraMethods.get(method);
+    const body = extra ? extra(args, token) : this.answer(method, args);
     const at = this.holds.findIndex((h) => h.method === method && h.matches(args));
     if (at < 0) return { status: 200, body };
     const [hold] = this.holds.splice(at, 1) as [(typeof this.holds)[number]];

@@ -67,20 +67,25 @@ export function approvalMessage(a: ApprovalView): { text: string; blocks: Block[
     },
   ];
   if (a.status === 'pending') {
-    const approve: Button = {
-      type: 'button', action_id: ACTION.approve, text: { type: 'plain_text', text: 'Approve' }, value: String(a.id), style: 'primary',
-      confirm: confirm('Run this step?', `Step *${safeMrkdwn(a.stepId, 80)}* will run \`${a.action}\` with the parameters shown.`, 'Approve'),
-    };
-    const deny: Button = {
-      type: 'button', action_id: ACTION.deny, text: { type: 'plain_text', text: 'Deny' }, value: String(a.id), style: 'danger',
-      confirm: confirm('Deny this step?', `Step *${safeMrkdwn(a.stepId, 80)}* will not run.`, 'Deny', 'danger'),
-    };
-    blocks.push({ type: 'actions', block_id: `approval_${a.id}`, elements: [approve, deny] });
+    blocks.push({ type: 'actions', block_id: `approval_${a.id}`, elements: approvalButtons(a) });
   } else {
     const who = a.status === 'approved' ? ` ${a.approvedBy.map(mention).join(', ')}` : a.status === 'denied' && a.decidedBy ? ` ${mention(a.decidedBy)}` : '';
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${DECIDED[a.status] ?? a.status}${who}` }] });
   }
   return { text: cut(head, 300), blocks };
+}
+
+/** Approve and Deny of a pending approval, in its message and in the Home tab. */
+export function approvalButtons(a: Pick<ApprovalView, 'id' | 'stepId' | 'action'>): Button[] {
+  const approve: Button = {
+    type: 'button', action_id: ACTION.approve, text: { type: 'plain_text', text: 'Approve' }, value: String(a.id), style: 'primary',
+    confirm: confirm('Run this step?', `Step *${safeMrkdwn(a.stepId, 80)}* will run \`${a.action}\` with the parameters shown.`, 'Approve'),
+  };
+  const deny: Button = {
+    type: 'button', action_id: ACTION.deny, text: { type: 'plain_text', text: 'Deny' }, value: String(a.id), style: 'danger',
+    confirm: confirm('Deny this step?', `Step *${safeMrkdwn(a.stepId, 80)}* will not run.`, 'Deny', 'danger'),
+  };
+  return [approve, deny];
 }
 
 /** An interrupted step that is not safe to repeat: what it was doing, and the three choices. */

@@ -65,28 +65,31 @@ export function incidentCard(i: IncidentView): Block[] {
   link(ACTION.linkAlertmanager, 'Alertmanager', i.externalUrl);
   link(ACTION.linkGenerator, 'Prometheus', i.generatorUrl);
 
-  if (open) {
-    const value = String(i.id);
-    const buttons: Button[] = [];
-    if (i.status === 'triggered') buttons.push({ type: 'button', action_id: ACTION.acknowledge, text: { type: 'plain_text', text: 'Acknowledge' }, style: 'primary', value });
-    if (i.status !== 'mitigated') buttons.push({ type: 'button', action_id: ACTION.mitigate, text: { type: 'plain_text', text: 'Mitigated' }, value });
-    buttons.push({
-      type: 'button', action_id: ACTION.resolve, text: { type: 'plain_text', text: 'Resolve' }, style: 'danger', value,
-      confirm: {
-        title: { type: 'plain_text', text: 'Resolve this incident?' },
-        text: { type: 'plain_text', text: cut(`${incidentRef(i.number)} will be marked resolved.`, 300) },
-        confirm: { type: 'plain_text', text: 'Resolve' },
-        deny: { type: 'plain_text', text: 'Cancel' },
-      },
-    });
-    buttons.push({ type: 'button', action_id: ACTION.commander, text: { type: 'plain_text', text: "I'm commander" }, value });
-    blocks.push({ type: 'actions', block_id: 'incident_actions', elements: buttons });
-  }
+  if (open) blocks.push({ type: 'actions', block_id: 'incident_actions', elements: incidentButtons(i) });
   if (links.length) blocks.push({ type: 'actions', block_id: 'incident_links', elements: links });
   if (!open) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `This incident is ${i.status}. Its timeline: \`/incident timeline ${incidentRef(i.number)}\`` }] });
   }
   return blocks;
+}
+
+/** The buttons of an open incident, on its card and in the Home tab. */
+export function incidentButtons(i: Pick<IncidentView, 'id' | 'number' | 'status'>): Button[] {
+  const value = String(i.id);
+  const buttons: Button[] = [];
+  if (i.status === 'triggered') buttons.push({ type: 'button', action_id: ACTION.acknowledge, text: { type: 'plain_text', text: 'Acknowledge' }, style: 'primary', value });
+  if (i.status !== 'mitigated') buttons.push({ type: 'button', action_id: ACTION.mitigate, text: { type: 'plain_text', text: 'Mitigated' }, value });
+  buttons.push({
+    type: 'button', action_id: ACTION.resolve, text: { type: 'plain_text', text: 'Resolve' }, style: 'danger', value,
+    confirm: {
+      title: { type: 'plain_text', text: 'Resolve this incident?' },
+      text: { type: 'plain_text', text: cut(`${incidentRef(i.number)} will be marked resolved.`, 300) },
+      confirm: { type: 'plain_text', text: 'Resolve' },
+      deny: { type: 'plain_text', text: 'Cancel' },
+    },
+  });
+  buttons.push({ type: 'button', action_id: ACTION.commander, text: { type: 'plain_text', text: "I'm commander" }, value });
+  return buttons;
 }
 
 function usefulLabels(labels: Record<string, string>): [string, string][] {
