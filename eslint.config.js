@@ -23,6 +23,7 @@ const LAYERS = {
   scheduler: ['db', 'lib'],
   http: ['db', 'incidents', 'ingest', 'queue', 'lib'],
   slack: ['access', 'config', 'db', 'http', 'incidents', 'playbooks', 'postmortem', 'queue', 'runner', 'lib'],
+  api: ['access', 'config', 'db', 'http', 'incidents', 'playbooks', 'postmortem', 'queue', 'runner', 'lib'],
 };
 const ORDER = Object.keys(LAYERS);
 for (const [folder, allowed] of Object.entries(LAYERS)) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Agent } from 'node:https';
 import { createAccess } from './access/guard.js';
 import { openPolicyWarning } from './access/permissions.js';
+import { createApi } from './api/api.js';
 import { createActions } from './actions/index.js';
 import { createPrometheusMetricsSource } from './actions/prometheus.js';
 import type { PageFn } from './actions/pagerduty-trigger.js';
@@ -171,7 +172,12 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       } },
     ]);
     const pagerDutyWebhook = pd?.webhookSecrets.length ? createPagerDutyWebhookHandler({ db, queue, clock, logger, secrets: pd.webhookSecrets }) : undefined;
-    const http = await startHttpServer({ logger, metrics, webhook, checkReady, slackEvents: slackApp?.events, pagerDutyWebhook }, config.port, config.host);
+    // The API's version, in its OpenAPI document (the package's own version moves with releases).
+    const api = createApi(commandDeps, { tokens: config.apiTokens, demo: false, version: '1' });
+    if (!config.apiTokens.length) logger.info('FIREBREAK_API_TOKENS is not set: the API answers clients on this host only, read-only');
+    const http = await startHttpServer(
+      { logger, metrics, webhook, checkReady, slackEvents: slackApp?.events, pagerDutyWebhook, api: api.handle }, config.port, config.host,
+    );
     slackApp?.start();
     logger.info({ url: http.url }, 'firebreak is listening');
     await identity?.settled(IDENTITY_WAIT_MS);
@@ -185,6 +191,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       async close() {
         identity?.stop();
         await slackApp?.stop();
+        await api.close();
         await http.close();
         await stopScheduler();
         await queue.stop();

@@ -17,6 +17,8 @@ export interface HttpDeps {
   slackEvents?: Handler;
   /** PagerDuty's v3 webhooks; undefined when PAGERDUTY_WEBHOOK_SECRET is unset. */
   pagerDutyWebhook?: Handler;
+  /** Everything under /api/ (src/api). */
+  api?: Handler;
   /**
    * Resolves with nothing when the database is reachable and migrated, or with a reason firebreak
    * words itself (migrations pending); throws when the database cannot answer.
@@ -62,8 +64,8 @@ export async function startHttpServer(deps: HttpDeps, port: number, host: string
   };
 
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    const handler = routes[`${req.method} ${path}`];
+    const path = (req.url ?? '/').split('?')[0]!;
+    const handler = routes[`${req.method} ${path}`] ?? (deps.api && path.startsWith('/api/') ? deps.api : undefined);
     if (!handler) {
       const allowed = Object.keys(routes).filter((r) => r.endsWith(` ${path}`)).map((r) => r.split(' ')[0]!);
       if (allowed.length) return sendJson(res, 405, { error: 'method_not_allowed', message: `use ${allowed.join(', ')}` }, { allow: allowed.join(', ') });
