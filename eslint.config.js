@@ -24,6 +24,7 @@ const LAYERS = {
   http: ['db', 'incidents', 'ingest', 'queue', 'lib'],
   slack: ['access', 'config', 'db', 'http', 'incidents', 'playbooks', 'postmortem', 'queue', 'runner', 'lib'],
   api: ['access', 'config', 'db', 'http', 'incidents', 'playbooks', 'postmortem', 'queue', 'runner', 'lib'],
+  console: ['access', 'api', 'http', 'incidents', 'slack', 'lib'],
 };
 const ORDER = Object.keys(LAYERS);
 for (const [folder, allowed] of Object.entries(LAYERS)) {

@@ -3,6 +3,7 @@ import type { Agent } from 'node:https';
 import { createAccess } from './access/guard.js';
 import { openPolicyWarning } from './access/permissions.js';
 import { createApi } from './api/api.js';
+import { createConsole } from './console/console.js';
 import { createActions } from './actions/index.js';
 import { createPrometheusMetricsSource } from './actions/prometheus.js';
 import type { PageFn } from './actions/pagerduty-trigger.js';
@@ -176,10 +177,12 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     const api = createApi(commandDeps, { tokens: config.apiTokens, demo: false, version: '1' });
     if (!config.apiTokens.length) logger.info('FIREBREAK_API_TOKENS is not set: the API answers clients on this host only, read-only');
     const http = await startHttpServer(
-      { logger, metrics, webhook, checkReady, slackEvents: slackApp?.events, pagerDutyWebhook, api: api.handle }, config.port, config.host,
+      { logger, metrics, webhook, checkReady, slackEvents: slackApp?.events, pagerDutyWebhook, api: api.handle,
+        console: createConsole(api, { logger, demo: false }) }, config.port, config.host,
     );
     slackApp?.start();
     logger.info({ url: http.url }, 'firebreak is listening');
+    logger.info({ console: `${http.url}/` }, `the console: ${http.url}/`);
     await identity?.settled(IDENTITY_WAIT_MS);
 
     return {

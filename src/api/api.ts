@@ -19,9 +19,25 @@ export interface Api {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
   /** Answers an API request as `caller` (the console, which tells who asks from its cookie). */
   handleAs(caller: Caller, req: IncomingMessage, res: ServerResponse, path: string, search: URLSearchParams): Promise<void>;
+  /** Runs a route as `caller` for the console's forms: its answer, or the HttpError it refused with. */
+  invoke(
+    caller: Caller, req: IncomingMessage, res: ServerResponse, method: 'GET' | 'POST', path: string, o?: { query?: Record<string, string>; body?: unknown },
+  ): Promise<unknown>;
   callers: ReturnType<typeof createCallers>;
   /** Ends the event streams. */
   close(): Promise<void>;
+}
+
+/** The console's sign-in cookie: the token, HttpOnly and SameSite=Strict. */
+export const SESSION_COOKIE = 'firebreak_session';
+
+/** A cookie's value from the Cookie header. */
+export function cookieValue(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
 }
 
 export function createApi(base: Omit<ApiDeps, 'requestKey'>, o: { tokens: readonly ApiToken[]; demo: boolean; version: string }): Api {
@@ -64,6 +80,7 @@ export function createApi(base: Omit<ApiDeps, 'requestKey'>, o: { tokens: readon
   return {
     callers,
     handleAs,
+    invoke: router.invoke,
     async handle(req, res) {
       const url = new URL(req.url ?? '/', 'http://firebreak');
       const path = url.pathname.slice(API_PREFIX.length) || '/';
@@ -71,7 +88,10 @@ export function createApi(base: Omit<ApiDeps, 'requestKey'>, o: { tokens: readon
         if (!url.pathname.startsWith(`${API_PREFIX}/`)) throw new HttpError(404, 'not_found', `the API is under ${API_PREFIX}/`);
         // The document says what the API is; it needs no token.
         if (path === '/openapi.json' && req.method === 'GET') return sendJson(res, 200, document);
-        const caller = callers.identify(req);
+        // The console's cookie signs in reads only (its live view's event stream, chart images):
+        // a change through the API always carries its token in the Authorization header, so a
+        // page elsewhere cannot make a signed-in browser change anything.
+        const caller = callers.identify(req, req.method === 'GET' ? cookieValue(req, SESSION_COOKIE) : undefined);
         await router.dispatch(caller, req, res, path, url.searchParams);
       } catch (err) {
         answerError(res, err);

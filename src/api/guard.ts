@@ -19,7 +19,7 @@ export interface GuardDeps {
 /** A refusal as a 403 answer: the missing permission, who holds it, and the sentence. */
 export function forbidden(r: Refusal, permission: string): HttpError {
   const held = r.holders.length ? `; held by ${holdersText(r.holders)}` : '';
-  return new HttpError(403, 'forbidden', `needs ${r.lacks}${held}${r.note ? `. ${r.note}` : ''}`, { permission, holders: r.holders });
+  return new HttpError(403, 'forbidden', `needs ${r.lacks}${held}${r.note ? `. ${r.note}` : ''}`, { permission, action: r.action, holders: r.holders });
 }
 
 /**

@@ -86,7 +86,20 @@ export function createRouter(routes: readonly Route[]) {
     if (answer !== undefined) sendJson(res, 200, answer);
   }
 
-  return { dispatch, routes };
+  /**
+   * Runs a route for another front-end (the console's forms) as `caller`: the same validation,
+   * checks and code; returns the answer, or throws the HttpError the API would have answered.
+   */
+  async function invoke(
+    caller: Caller, req: IncomingMessage, res: ServerResponse, method: 'GET' | 'POST', path: string, o: { query?: Record<string, string>; body?: unknown } = {},
+  ): Promise<unknown> {
+    const { route: r, params } = match(method, path);
+    return r.handle({
+      caller, req, res, params: parse(r.params, params, 'path'), query: parse(r.query, o.query ?? {}, 'query'), body: parse(r.body, o.body ?? {}, 'body'),
+    });
+  }
+
+  return { dispatch, invoke, routes };
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
