@@ -54,8 +54,9 @@ export function createApi(base: Omit<ApiDeps, 'requestKey'>, o: { tokens: readon
       async handle({ caller, query, req, res }) {
         await allow(deps, caller, 'timeline', { place: null, write: false, requestKey: deps.requestKey(req, caller) });
         const incidentId = query.incident === undefined ? undefined : (await incidentOr404(deps, query.incident)).id;
-        const after = Number(req.headers['last-event-id']);
-        await hub.subscribe(res, { incidentId, after: Number.isSafeInteger(after) && after >= 0 ? after : undefined });
+        const header = req.headers['last-event-id'];
+        const after = typeof header === 'string' && /^\d{1,15}$/.test(header) ? Number(header) : query.after;
+        await hub.subscribe(res, { incidentId, after });
         return undefined;
       },
     }),

@@ -6,7 +6,7 @@ import { incidentRuns } from '../runner/views.js';
 import type { ApiDeps } from './deps.js';
 import { allow } from './guard.js';
 import {
-  evidenceBody, incidentAlerts, incidentApprovals, incidentEvents, incidentEvidence, incidentPostmortem, listIncidents, postmortemChart,
+  evidenceBody, lastEventId, incidentAlerts, incidentApprovals, incidentEvents, incidentEvidence, incidentPostmortem, listIncidents, postmortemChart,
 } from './incidents-sql.js';
 import { route, type Route } from './router.js';
 import { chartParams, cursorOf, evidenceParams, incidentListQuery, refParams } from './schemas.js';
@@ -30,9 +30,14 @@ export function incidentReadRoutes(deps: ApiDeps): Route[] {
       async handle({ caller, query, req }) {
         await allow(deps, caller, 'list', { place: null, write: false, requestKey: deps.requestKey(req, caller) });
         const { q, cursor, ...filter } = query;
+        // Read first: a live view streams from here (`/events?after=`), so it misses nothing the list does not show.
+        const since = await lastEventId(deps.db);
         const rows = await listIncidents(deps.db, { ...filter, text: q, beforeId: cursor });
         const last = rows.at(-1);
-        return { incidents: rows.map((i) => ({ ref: incidentRef(i.number), ...i })), next: rows.length === query.limit && last ? cursorOf(last.id) : null };
+        return {
+          incidents: rows.map((i) => ({ ref: incidentRef(i.number), ...i })), next: rows.length === query.limit && last ? cursorOf(last.id) : null,
+          lastEventId: since,
+        };
       },
     }),
     route({

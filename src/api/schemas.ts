@@ -58,6 +58,8 @@ export const jobListQuery = z.strictObject({
 
 export const eventsQuery = z.strictObject({
   incident: incidentRefSchema.optional(),
+  after: z.string().regex(/^\d{1,15}$/, { error: 'must be a timeline event id' }).transform(Number).optional()
+    .meta({ description: 'send the events after this id first (as Last-Event-ID does on a reconnection)' }),
 }, { error: (issue) => issue.code === 'unrecognized_keys' ? `unknown parameter ${issue.keys.join(', ')}` : undefined });
 
 const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;

@@ -29,7 +29,11 @@ export const CONSOLE_JS = `
   const main = document.querySelector('main');
   const incident = main && main.dataset.incident;
   if (!main || !window.EventSource || main.dataset.live !== 'on') return;
-  const url = '/api/v1/events' + (incident ? '?incident=' + encodeURIComponent(incident) : '');
+  // From what the page shows: events appended between its rendering and the stream's start are sent first.
+  const query = new URLSearchParams();
+  if (incident) query.set('incident', incident);
+  if (main.dataset.after) query.set('after', main.dataset.after);
+  const url = '/api/v1/events?' + query;
   let pending = false;
   const refresh = async () => {
     if (pending) return;

@@ -62,11 +62,12 @@ export function createConsole(api: Api, o: { logger: Logger; demo: boolean }) {
     if (path === '/') {
       const query = Object.fromEntries([...url.searchParams].filter(([k, v]) => ['q', 'status', 'severity', 'cursor'].includes(k) && v));
       const list = await api.invoke(who.caller, req, res, 'GET', '/incidents', { query });
-      return send(res, status, 'text/html; charset=utf-8', layout(ctx, 'Incidents', incidentListPage(ctx, list, query), { notice }));
+      return send(res, status, 'text/html; charset=utf-8', layout(ctx, 'Incidents', incidentListPage(ctx, list, query), { notice, after: (list as { lastEventId: number }).lastEventId }));
     }
     if (incident && !incident[2]) {
-      const detail = await api.invoke(who.caller, req, res, 'GET', `/incidents/${incident[1]}`);
-      return send(res, status, 'text/html; charset=utf-8', layout(ctx, incident[1]!, incidentPage(ctx, detail), { notice, incident: incident[1] }));
+      const detail = await api.invoke(who.caller, req, res, 'GET', `/incidents/${incident[1]}`) as { timeline: { events: { id: number }[] } };
+      const after = Math.max(0, ...detail.timeline.events.map((e) => e.id));
+      return send(res, status, 'text/html; charset=utf-8', layout(ctx, incident[1]!, incidentPage(ctx, detail), { notice, incident: incident[1], after }));
     }
     if (incident) {
       let draft: unknown;

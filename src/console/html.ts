@@ -52,18 +52,24 @@ export function safeUrl(url: string | null | undefined): string | undefined {
 }
 
 /**
- * A postmortem draft's Markdown as HTML: headings, lists, code blocks, paragraphs and **bold**;
- * every piece of text escaped, no raw HTML, no links (a draft quotes labels and notes).
+ * A postmortem draft's Markdown as HTML: headings, lists, tables, quotes, code blocks, paragraphs,
+ * **bold**, _emphasis_ and `code`; every piece of text escaped, no raw HTML, no links (a draft quotes
+ * labels and notes).
  */
 export function markdownToHtml(markdown: string): Html {
   const out: string[] = [];
-  let list = false;
+  let block: 'ul' | 'table' | undefined;
   let code: string[] | undefined;
-  const inline = (t: string) => escapeHtml(t).replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>').replace(/&#96;(.+?)&#96;/g, '<code>$1</code>');
-  const closeList = () => {
-    if (list) out.push('</ul>');
-    list = false;
+  const inline = (t: string) => escapeHtml(t.replace(/\\([\\`*_{}[\]()#+\-.!|<>])/g, '$1'))
+    .replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>')
+    .replace(/&#96;(.+?)&#96;/g, '<code>$1</code>')
+    .replace(/(^|\s)_([^_]+)_(?=\s|$|[.,;:])/g, '$1<em>$2</em>');
+  const close = () => {
+    if (block === 'ul') out.push('</ul>');
+    if (block === 'table') out.push('</tbody></table>');
+    block = undefined;
   };
+  const cells = (line: string) => line.trim().replace(/^\|/, '').replace(/(?<!\\)\|$/, '').split(/(?<!\\)\|/).map((c) => inline(c.trim()));
   for (const line of markdown.split('\n')) {
     if (code) {
       if (line.startsWith('```')) {
@@ -73,26 +79,40 @@ export function markdownToHtml(markdown: string): Html {
       continue;
     }
     if (line.startsWith('```')) {
-      closeList();
+      close();
       code = [];
       continue;
     }
     const heading = /^(#{1,4})\s+(.*)$/.exec(line);
     const item = /^\s*[-*]\s+(.*)$/.exec(line);
+    const quote = /^>\s?(.*)$/.exec(line);
     if (heading) {
-      closeList();
+      close();
       const level = Math.min(heading[1]!.length + 1, 5);
       out.push(`<h${level}>${inline(heading[2]!)}</h${level}>`);
+    } else if (line.trim().startsWith('|')) {
+      if (/^\s*\|[\s|:-]+\|?\s*$/.test(line)) continue; // the header's separator
+      if (block !== 'table') {
+        close();
+        block = 'table';
+        out.push(`<table><thead><tr>${cells(line).map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody>`);
+      } else out.push(`<tr>${cells(line).map((c) => `<td>${c}</td>`).join('')}</tr>`);
     } else if (item) {
-      if (!list) out.push('<ul>');
-      list = true;
+      if (block !== 'ul') {
+        close();
+        out.push('<ul>');
+        block = 'ul';
+      }
       out.push(`<li>${inline(item[1]!)}</li>`);
+    } else if (quote) {
+      close();
+      out.push(`<blockquote>${inline(quote[1]!)}</blockquote>`);
     } else if (line.trim()) {
-      closeList();
+      close();
       out.push(`<p>${inline(line)}</p>`);
-    } else closeList();
+    } else close();
   }
   if (code) out.push(`<pre><code>${escapeHtml(code.join('\n'))}</code></pre>`);
-  closeList();
+  close();
   return new Html(out.join('\n'));
 }

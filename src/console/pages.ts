@@ -22,7 +22,7 @@ export interface Notice {
 const time = (d: string | Date | null | undefined) => (d ? html`<time datetime="${new Date(d).toISOString()}">${new Date(d).toISOString().replace('T', ' ').slice(0, 19)} UTC</time>` : html`<span class="muted">–</span>`);
 
 /** The page around the content: header, demo banner, notice, the live-update script. */
-export function layout(ctx: PageContext, title: string, main: Html, o: { notice?: Notice; incident?: string; live?: boolean } = {}): string {
+export function layout(ctx: PageContext, title: string, main: Html, o: { notice?: Notice; incident?: string; live?: boolean; after?: number } = {}): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · firebreak</title><link rel="stylesheet" href="/console.css"></head>
@@ -32,7 +32,7 @@ ${ctx.signedIn ? html`<form method="post" action="/sign-out"><input type="hidden
     : ctx.tokens ? html`<a href="/sign-in">Sign in</a>` : ''}</header>
 ${ctx.demo ? html`<p class="banner" role="status"><strong>Demo mode</strong>: local only (this host), anyone here may act, approvals included. Not for real incidents.</p>` : ''}
 ${o.notice ? html`<p class="notice${o.notice.error ? ' error' : ''}" role="${o.notice.error ? 'alert' : 'status'}">${o.notice.text}</p>` : ''}
-<main data-live="${o.live === false ? 'off' : 'on'}"${o.incident ? html` data-incident="${o.incident}"` : ''}>
+<main data-live="${o.live === false ? 'off' : 'on'}"${o.incident ? html` data-incident="${o.incident}"` : ''}${o.after !== undefined ? html` data-after="${String(o.after)}"` : ''}>
 ${main}
 </main>
 <script src="/console.js" defer></script>

@@ -31,6 +31,15 @@ test('safeUrl: http(s) only, so a label cannot become a javascript: link', () =>
   }
 });
 
+test('markdownToHtml: tables (the header, then rows; escaped pipes stay), quotes, emphasis and escapes', () => {
+  const out = markdownToHtml(['> Drafted by firebreak', '', '| Moment | Time |', '|---|---|', '| Opened \\(sev3\\) | a \\| b |', '', '_To be written._'].join('\n')).text;
+  assert.equal(out, [
+    '<blockquote>Drafted by firebreak</blockquote>',
+    '<table><thead><tr><th>Moment</th><th>Time</th></tr></thead><tbody>', '<tr><td>Opened (sev3)</td><td>a | b</td></tr>', '</tbody></table>',
+    '<p><em>To be written.</em></p>',
+  ].join('\n'));
+});
+
 test('markdownToHtml: headings, lists, code and bold; hostile text stays text', () => {
   const out = markdownToHtml(['# INC-7: <img src=x onerror=alert(1)>', '', '- **impact**: `a<b`', '- two', '', '```', '<script>x</script>', '```', 'plain "text"'].join('\n')).text;
   assert.equal(out, [
@@ -39,5 +48,5 @@ test('markdownToHtml: headings, lists, code and bold; hostile text stays text', 
     '<pre><code>&lt;script&gt;x&lt;/script&gt;</code></pre>',
     '<p>plain &quot;text&quot;</p>',
   ].join('\n'));
-  for (const { value } of HOSTILE) assert.doesNotMatch(markdownToHtml(`# ${value}\n- ${value}\n${value}`).text, /<(?!\/?(h2|ul|li|p|strong|code|pre)>)/, value);
+  for (const { value } of HOSTILE) assert.doesNotMatch(markdownToHtml(`# ${value}\n- ${value}\n${value}`).text, /<(?!\/?(h2|ul|li|p|strong|code|pre|em|table|thead|tbody|tr|th|td|blockquote)>)/, value);
 });
