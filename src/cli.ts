@@ -11,6 +11,11 @@ import { describeError, ErrorCode, FirebreakError } from './lib/errors.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { startFirebreak } from './main.js';
+import { incidentEvents, listIncidents } from './api/incidents-sql.js';
+import { createApiClient, NoServer } from './client/api-client.js';
+import { CLIENT_USAGE, clientCommand, incidentLines, postmortemOverApi, timelineLines, type ClientResult } from './client/commands.js';
+import type { Db } from './db/db.js';
+import { listJobs, type JobState } from './queue/inspect-sql.js';
 import { draftPostmortem } from './postmortem/draft.js';
 import { checkCommand, schemaCommand, testCommand, type CommandResult } from './playbooks/commands.js';
 
@@ -23,9 +28,15 @@ Commands:
   playbooks test --alert <file> [dir]    show which playbooks match the alerts in <file> (an
                                          Alertmanager webhook body) and each step rendered; runs nothing
   playbooks schema                       print the JSON Schema of playbook files
-  postmortem INC-n [--out <dir>]         print the incident's postmortem draft, built now from the
-                                         database (and PROMETHEUS_URL); --out also writes it and its
-                                         charts (PNG) into <dir>
+  postmortem INC-n [--out <dir>]         print the incident's postmortem draft: drafted again by the
+                                         running server, or built now from the database (and
+                                         PROMETHEUS_URL) when no server answers; --out (database
+                                         only) also writes it and its charts (PNG) into <dir>
+${CLIENT_USAGE}
+
+The incident, timeline, approve/deny, jobs and postmortem commands talk to the running server at
+FIREBREAK_URL (default http://127.0.0.1:$PORT) with FIREBREAK_TOKEN (one of FIREBREAK_API_TOKENS);
+incidents list, timeline, jobs list and postmortem read the database only when no server answers.
   help                                   show this help
 
 [dir] defaults to PLAYBOOKS_DIR, or ./playbooks. A running server reloads its playbooks on SIGHUP.
@@ -46,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
     await new Promise((resolve) => process.stderr.write(result.err, resolve));
     return result.code;
   }
-  if (command !== 'start' && command !== 'migrate' && command !== 'postmortem') {
+  if (!['start', 'migrate', 'postmortem', 'incidents', 'timeline', 'approve', 'deny', 'jobs'].includes(command)) {
     process.stderr.write(`firebreak: unknown command "${command}"\n\n${USAGE}\n`);
     return 2;
   }
@@ -63,6 +74,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const logger = createLogger(config.logLevel);
 
+  if (command !== 'start' && command !== 'migrate' && !(command === 'postmortem' && argv.slice(1).some((a) => a.startsWith('--out')))) {
+    const result = await overApi(config, logger, command, argv.slice(1));
+    await new Promise((resolve) => process.stdout.write(result.out, resolve));
+    await new Promise((resolve) => process.stderr.write(result.err, resolve));
+    return result.code;
+  }
   if (command === 'postmortem') {
     const result = await postmortemCommand(config, logger, argv.slice(1));
     await new Promise((resolve) => process.stdout.write(result.out, resolve));
@@ -117,6 +134,60 @@ async function playbooksCommand(args: string[]): Promise<CommandResult> {
   if (sub === 'test' && alertFile && positional.length <= 1) return testCommand(dir, alertFile);
   if (sub === 'schema' && !rest.length) return schemaCommand();
   return { out: '', err: `firebreak: usage: playbooks check [dir] | playbooks test --alert <file> [dir] | playbooks schema\n`, code: 2 };
+}
+
+/**
+ * A command over the running server's API; when none answers, the reads fall back to the database
+ * (which, embedded, only works while no server holds it).
+ */
+async function overApi(config: Config, logger: Logger, command: string, args: string[]): Promise<ClientResult> {
+  const call = createApiClient(config.client.url, config.client.token);
+  try {
+    if (command === 'postmortem') {
+      const ref = /^inc-(\d{1,9})$/i.exec(args[0] ?? '');
+      if (!ref || args.length !== 1) return { out: '', err: 'firebreak: usage: postmortem INC-n [--out <dir>]\n', code: 2 };
+      return await postmortemOverApi(call, `INC-${ref[1]}`);
+    }
+    const result = await clientCommand(call, command, args);
+    return result ?? { out: '', err: `firebreak: unknown command "${[command, ...args].join(' ')}"\n\n${USAGE}\n`, code: 2 };
+  } catch (err) {
+    if (!(err instanceof NoServer)) throw err;
+    if (command === 'postmortem') return postmortemCommand(config, logger, args);
+    const offline = await fromDatabase(config, logger, command, args);
+    return offline ?? { out: '', err: `firebreak: ${err.message}: ${command} needs a running server (FIREBREAK_URL)\n`, code: 1 };
+  }
+}
+
+/** The reads without a server: straight from the database. */
+async function fromDatabase(config: Config, logger: Logger, command: string, args: string[]): Promise<ClientResult | undefined> {
+  const withDb = async (fn: (db: Db) => Promise<ClientResult>) => {
+    const db = await openDatabase(config.database, logger);
+    try {
+      await migrate(db);
+      return await fn(db);
+    } finally {
+      await db.close();
+    }
+  };
+  const note = `firebreak: no server answers at ${config.client.url}: read from the database\n`;
+  if (command === 'incidents' && args[0] === 'list' && args.length === 1) {
+    return withDb(async (db) => ({ out: incidentLines((await listIncidents(db, { limit: 50 })).map((i) => ({ ref: `INC-${i.number}`, ...i }))), err: note, code: 0 }));
+  }
+  const ref = /^inc-(\d{1,9})$/i.exec(args[0] ?? '');
+  if (command === 'timeline' && ref && args.length === 1) {
+    return withDb(async (db) => {
+      const id = await incidentIdByNumber(db, Number(ref[1]));
+      if (id === null) return { out: '', err: `firebreak: there is no incident INC-${ref[1]}\n`, code: 1 };
+      return { out: timelineLines((await incidentEvents(db, id, 500)).events.map((e) => ({ ...e, at: e.at.toISOString() }))), err: note, code: 0 };
+    });
+  }
+  if (command === 'jobs' && args[0] === 'list' && args.length === 1) {
+    return withDb(async (db) => {
+      const jobs = await listJobs(db, { state: 'failed' satisfies JobState, limit: 50 });
+      return { out: jobs.map((j) => `${j.id}\t${j.kind}\t${j.state}\t${j.attempts} attempts\t${j.lastError ?? ''}`).join('\n') + (jobs.length ? '\n' : ''), err: note, code: 0 };
+    });
+  }
+  return undefined;
 }
 
 async function postmortemCommand(config: Config, logger: Logger, args: string[]): Promise<CommandResult> {

@@ -28,6 +28,8 @@ export interface Config {
   readonly access: AccessPolicy;
   /** The HTTP API's bearer tokens (FIREBREAK_API_TOKENS); empty: the API answers loopback clients only, read-only. */
   readonly apiTokens: readonly ApiToken[];
+  /** Where the `firebreak` CLI finds a running server (FIREBREAK_URL; default this host's PORT), and its token (FIREBREAK_TOKEN). */
+  readonly client: { readonly url: string; readonly token: string | undefined };
 }
 
 /** One bearer token of the HTTP API and the person it belongs to. */
@@ -200,6 +202,8 @@ const envSchema = z.object({
   FIREBREAK_API_TOKENS: optional(
     list(/^[a-z0-9][a-z0-9._-]{0,62}:[\x21-\x2b\x2d-\x39\x3b-\x7e]{16,}(:[UW][A-Z0-9]{2,})?$/, 'name:token or name:token:SLACKUSERID items (tokens 16+ printable characters without , or :), separated by commas'),
   ),
+  FIREBREAK_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+  FIREBREAK_TOKEN: optional(z.string().regex(/^[\x21-\x7e]+$/, { error: 'must be printable ASCII without spaces (it travels in an HTTP header)' })),
   PAGERDUTY_WEBHOOK_SECRET: optional(list(/^[\x21-\x2b\x2d-\x7e]{8,}$/, 'webhook signing secrets (8+ printable characters), separated by commas')),
 }).superRefine((e, ctx) => {
   // Alertmanager's API is unauthenticated by default: whoever reaches firebreak without a token can open incidents.
@@ -244,7 +248,7 @@ const envSchema = z.object({
 /** Variables whose values must never be echoed back in an error message. */
 const SECRET_VARIABLES = new Set([
   'DATABASE_URL', 'ALERTMANAGER_WEBHOOK_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN',
-  'PAGERDUTY_ROUTING_KEY', 'PAGERDUTY_SERVICES', 'PAGERDUTY_API_TOKEN', 'PAGERDUTY_WEBHOOK_SECRET', 'FIREBREAK_API_TOKENS',
+  'PAGERDUTY_ROUTING_KEY', 'PAGERDUTY_SERVICES', 'PAGERDUTY_API_TOKEN', 'PAGERDUTY_WEBHOOK_SECRET', 'FIREBREAK_API_TOKENS', 'FIREBREAK_TOKEN',
 ]);
 
 /**
@@ -312,6 +316,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       const [name, token, slackUserId] = item.split(':') as [string, string, string | undefined];
       return Object.freeze({ name, token, slackUserId });
     })),
+    client: Object.freeze({ url: (e.FIREBREAK_URL ?? `http://127.0.0.1:${e.PORT || 3000}`).replace(/\/$/, ''), token: e.FIREBREAK_TOKEN }),
   });
 }
 

@@ -15,6 +15,7 @@ test('defaults: embedded database in ./data, port 3000 on loopback only (no toke
     },
     access: { read: ['*'], respond: ['*'], command: ['*'], run: ['*'], page: ['*'], admin: [] },
     apiTokens: [],
+    client: { url: 'http://127.0.0.1:3000', token: undefined },
   });
 });
 
