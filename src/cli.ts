@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrometheusMetricsSource } from './actions/prometheus.js';
 import { loadConfig, readProcessEnv, type Config } from './config/config.js';
@@ -13,6 +14,7 @@ import { createLogger, type Logger } from './lib/logger.js';
 import { startFirebreak } from './main.js';
 import { incidentEvents, listIncidents } from './api/incidents-sql.js';
 import { createApiClient, NoServer } from './client/api-client.js';
+import { runDemo } from './client/demo.js';
 import { CLIENT_USAGE, clientCommand, incidentLines, postmortemOverApi, timelineLines, type ClientResult } from './client/commands.js';
 import type { Db } from './db/db.js';
 import { listJobs, type JobState } from './queue/inspect-sql.js';
@@ -23,6 +25,9 @@ const USAGE = `Usage: firebreak <command>
 
 Commands:
   start                                  run the server (the default)
+  demo                                   try firebreak on this machine: a fresh embedded database, an
+                                         alert storm, a playbook whose last step waits for your
+                                         approval in the console (local only; nothing is sent out)
   migrate                                apply database migrations and exit
   playbooks check [dir]                  check every playbook file; exit 1 on any problem
   playbooks test --alert <file> [dir]    show which playbooks match the alerts in <file> (an
@@ -57,6 +62,7 @@ async function main(argv: string[]): Promise<number> {
     await new Promise((resolve) => process.stderr.write(result.err, resolve));
     return result.code;
   }
+  if (command === 'demo') return demoCommand();
   if (!['start', 'migrate', 'postmortem', 'incidents', 'timeline', 'approve', 'deny', 'jobs'].includes(command)) {
     process.stderr.write(`firebreak: unknown command "${command}"\n\n${USAGE}\n`);
     return 2;
@@ -117,6 +123,44 @@ async function main(argv: string[]): Promise<number> {
   // A second signal while draining means "now".
   process.once(signal, () => process.exit(1));
   await app.close().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'error while shutting down'));
+  return 0;
+}
+
+// The demo's files, shipped with the package.
+const DEMO = new URL('../demo/', import.meta.url);
+
+/**
+ * `firebreak demo`: the server in demo mode on this host (a fresh embedded database; Slack,
+ * PagerDuty, tokens and any DATABASE_URL left out), then the storm, the approval in the console,
+ * the resolution and the postmortem.
+ */
+async function demoCommand(): Promise<number> {
+  const env = readProcessEnv();
+  const port = env.PORT && env.PORT !== '0' ? env.PORT : '3000';
+  const host = `127.0.0.1:${port}`;
+  const dir = await mkdtemp(join(tmpdir(), 'firebreak-demo-'));
+  await mkdir(join(dir, 'playbooks'));
+  const playbook = await readFile(new URL('playbooks/demo.yml', DEMO), 'utf8');
+  await writeFile(join(dir, 'playbooks', 'demo.yml'), playbook.replaceAll('127.0.0.1:3000', host));
+  const config = loadConfig({
+    PORT: port, HOST: '127.0.0.1', FIREBREAK_DATA_DIR: join(dir, 'data'), PLAYBOOKS_DIR: join(dir, 'playbooks'),
+    HTTP_ACTION_ALLOWED_HOSTS: host, LOG_LEVEL: env.LOG_LEVEL || 'warn', PATH: env.PATH,
+  });
+  const logger = createLogger(config.logLevel);
+  const say = (line: string) => process.stderr.write(`firebreak demo: ${line}\n`);
+  const app = await startFirebreak(config, logger, { demo: true });
+  say(`the console is at ${app.url}/ (demo mode: this host only, anyone here may act; Ctrl-C stops it)`);
+  const stop = new AbortController();
+  const signalled = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  }).then(() => stop.abort());
+  try {
+    await runDemo({ url: app.url, storm: await readFile(new URL('storm.json', DEMO), 'utf8'), call: createApiClient(app.url, undefined), say, signal: stop.signal });
+    await signalled;
+  } finally {
+    await app.close();
+  }
   return 0;
 }
 

@@ -21,6 +21,8 @@ import { FIREBREAK_ACTOR } from './incidents/types.js';
 import { countOpenIncidentsBySeverity } from './incidents/queries.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
+import { ErrorCode, FirebreakError } from './lib/errors.js';
+import { isLoopbackHost } from './lib/loopback.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
 import { createPagerDutyClient } from './pagerduty/client.js';
 import { createOnCallLookup } from './pagerduty/oncall.js';
@@ -70,6 +72,8 @@ export interface FirebreakDeps {
   approverReadDelaysMs?: readonly number[];
   /** Waits between attempts to learn firebreak's Slack identity. */
   slackIdentityRetry?: IdentityRetry;
+  /** Demo mode (`firebreak demo`): on this host only, the API and console open to its person, a banner on every page. */
+  demo?: boolean;
 }
 
 // How long start-up waits for the first attempt to learn the Slack identity, once the HTTP server
@@ -174,11 +178,12 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     ]);
     const pagerDutyWebhook = pd?.webhookSecrets.length ? createPagerDutyWebhookHandler({ db, queue, clock, logger, secrets: pd.webhookSecrets }) : undefined;
     // The API's version, in its OpenAPI document (the package's own version moves with releases).
-    const api = createApi(commandDeps, { tokens: config.apiTokens, demo: false, version: '1' });
+    if (deps.demo && !isLoopbackHost(config.host)) throw new FirebreakError(ErrorCode.ConfigInvalid, 'demo mode listens on this host only (HOST must be a loopback address)');
+    const api = createApi(commandDeps, { tokens: deps.demo ? [] : config.apiTokens, demo: deps.demo ?? false, version: '1' });
     if (!config.apiTokens.length) logger.info('FIREBREAK_API_TOKENS is not set: the API answers clients on this host only, read-only');
     const http = await startHttpServer(
       { logger, metrics, webhook, checkReady, slackEvents: slackApp?.events, pagerDutyWebhook, api: api.handle,
-        console: createConsole(api, { logger, demo: false }) }, config.port, config.host,
+        console: createConsole(api, { logger, demo: deps.demo ?? false }) }, config.port, config.host,
     );
     slackApp?.start();
     logger.info({ url: http.url }, 'firebreak is listening');

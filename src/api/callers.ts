@@ -12,6 +12,12 @@ export interface Caller {
   mayWrite: boolean;
 }
 
+/**
+ * Demo mode's person: whoever uses the API or console on this host. The demo playbook names this
+ * id as its approver, so the approver-set rules apply to the demo as they do to everyone.
+ */
+export const DEMO_USER = 'U0DEMO';
+
 /** The actor of an API caller without a Slack id. */
 export const apiActor = (name: string): string => `api:${name}`;
 
@@ -42,7 +48,9 @@ export function createCallers(tokens: readonly ApiToken[], options: { demo: bool
       if (!isLoopback(req.socket.remoteAddress)) {
         throw new HttpError(403, 'forbidden', 'the API answers clients on this host only: set FIREBREAK_API_TOKENS to reach it from elsewhere');
       }
-      return { principal: { actor: apiActor(options.demo ? 'demo' : 'local'), slackUserId: undefined }, mayWrite: options.demo };
+      return options.demo
+        ? { principal: { actor: apiActor('demo'), slackUserId: DEMO_USER }, mayWrite: true }
+        : { principal: { actor: apiActor('local'), slackUserId: undefined }, mayWrite: false };
     }
     const caller = presented === undefined ? undefined : byToken(presented);
     if (!caller) {

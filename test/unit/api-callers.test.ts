@@ -48,5 +48,5 @@ test('without tokens: clients on this host only, read-only (writing in demo mode
     assert.deepEqual(callers.identify(request(address)), { principal: { actor: 'api:local', slackUserId: undefined }, mayWrite: false }, address);
   }
   for (const address of ['10.0.0.8', '::ffff:192.168.1.2', '2001:db8::1']) assert.deepEqual(status(() => callers.identify(request(address))), [403, 'forbidden'], address);
-  assert.deepEqual(createCallers([], { demo: true }).identify(request('127.0.0.1')), { principal: { actor: 'api:demo', slackUserId: undefined }, mayWrite: true });
+  assert.deepEqual(createCallers([], { demo: true }).identify(request('127.0.0.1')), { principal: { actor: 'api:demo', slackUserId: 'U0DEMO' }, mayWrite: true });
 });
