@@ -17,8 +17,6 @@ export const API_PREFIX = '/api/v1';
 /** The HTTP API under /api/v1: its handler, who a request comes from (for the console), and its stop. */
 export interface Api {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
-  /** Answers an API request as `caller` (the console, which tells who asks from its cookie). */
-  handleAs(caller: Caller, req: IncomingMessage, res: ServerResponse, path: string, search: URLSearchParams): Promise<void>;
   /** Runs a route as `caller` for the console's forms: its answer, or the HttpError it refused with. */
   invoke(
     caller: Caller, req: IncomingMessage, res: ServerResponse, method: 'GET' | 'POST', path: string, o?: { query?: Record<string, string>; body?: unknown },
@@ -70,17 +68,8 @@ export function createApi(base: Omit<ApiDeps, 'requestKey'>, o: { tokens: readon
     sendJson(res, err.status, { error: err.code, message: err.message, ...err.extra }, err.headers);
   };
 
-  async function handleAs(caller: Caller, req: IncomingMessage, res: ServerResponse, path: string, search: URLSearchParams) {
-    try {
-      await router.dispatch(caller, req, res, path, search);
-    } catch (err) {
-      answerError(res, err);
-    }
-  }
-
   return {
     callers,
-    handleAs,
     invoke: router.invoke,
     async handle(req, res) {
       const url = new URL(req.url ?? '/', 'http://firebreak');
