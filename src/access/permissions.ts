@@ -27,6 +27,9 @@ export const ACTION_PERMISSION = {
   'job.retry': 'run',
 } as const satisfies Record<string, Exclude<Permission, 'admin'>>;
 
+/** Actions only the HTTP API offers (Slack has no command for them): tested with the API. */
+export const API_ONLY_ACTIONS: readonly TableAction[] = ['jobs', 'job.retry'];
+
 /** An action the permission table decides. */
 export type TableAction = keyof typeof ACTION_PERMISSION;
 /** Anything a person may ask for: the table's actions, and Approve and Deny, which an approval's approver set decides. */

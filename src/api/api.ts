@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiToken } from '../config/config.js';
 import { HttpError, sendJson } from '../http/respond.js';
+import { sameOrigin } from '../http/same-origin.js';
 import { actionRoutes } from './action-routes.js';
 import { createCallers, type Caller } from './callers.js';
 import { requestKeyOf, type ApiDeps } from './deps.js';
@@ -82,6 +83,8 @@ export function createApi(base: Omit<ApiDeps, 'requestKey'>, o: { tokens: readon
         // a change through the API always carries its token in the Authorization header, so a
         // page elsewhere cannot make a signed-in browser change anything.
         const caller = callers.identify(req, req.method === 'GET' ? cookieValue(req, SESSION_COOKIE) : undefined);
+        // In demo mode a browser on this host may change things without a token: never for a page elsewhere.
+        if (req.method !== 'GET' && !sameOrigin(req)) throw new HttpError(403, 'forbidden', 'requests from pages of other sites change nothing here');
         await router.dispatch(caller, req, res, path, url.searchParams);
       } catch (err) {
         answerError(res, err);

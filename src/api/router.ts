@@ -105,7 +105,6 @@ export function createRouter(routes: readonly Route[]) {
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   const raw = (await readBody(req, API_BODY_MAX)).toString('utf8');
-  if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(raw));
   if (!raw.trim()) return {};
   if (type !== 'application/json') throw new HttpError(415, 'unsupported_media_type', 'send the body as application/json');
   try {

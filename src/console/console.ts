@@ -10,7 +10,8 @@ import { parseCommand } from '../slack/command-parse.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets.js';
 import { html } from './html.js';
 import { errorText, incidentListPage, incidentPage, layout, postmortemPage, signInPage, type Notice, type PageContext } from './pages.js';
-import { createCsrf, sameOrigin, sessionCookie } from './session.js';
+import { sameOrigin } from '../http/same-origin.js';
+import { createCsrf, sessionCookie } from './session.js';
 
 const FORM_MAX = 16 * 1024;
 const BACK = html`<p><a href="/">Back to the incidents</a></p>`;

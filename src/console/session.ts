@@ -1,5 +1,4 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 
 /**
  * Cross-site request forgery: every console form carries a token bound to the session (an HMAC of
@@ -18,17 +17,6 @@ export function createCsrf() {
       return got.length === want.length && timingSafeEqual(got, want);
     },
   };
-}
-
-/** True when a POST comes from a page of this server (or says nothing of where, as curl does not). */
-export function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return req.headers['sec-fetch-site'] === undefined || req.headers['sec-fetch-site'] === 'same-origin';
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
 }
 
 /** The Set-Cookie header of the session cookie (empty token: cleared). */

@@ -169,6 +169,20 @@ for (const backend of backends()) {
       assert.deepEqual(of('incident.severity_changed'), ['U0ALICE']);
     });
 
+    test('a change asked from a page of another site is refused, token or not; a form-encoded body is not JSON', async () => {
+      const n = await open('ApiCrossSite');
+      const crossSite = await api('POST', `/incidents/INC-${n}/ack`, { body: {}, headers: { origin: 'https://evil.example' } });
+      assert.equal(crossSite.status, 403);
+      assert.match(crossSite.body.message, /pages of other sites/);
+      const form = await fetch(`${app.url}/api/v1/incidents/INC-${n}/notes`, {
+        method: 'POST', headers: { authorization: `Bearer ${ALICE.token}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'text=hi',
+      });
+      assert.equal(form.status, 415);
+      const sameSite = await api('POST', `/incidents/INC-${n}/ack`, { body: {}, headers: { origin: app.url } });
+      assert.equal(sameSite.status, 200);
+      assert.deepEqual((await timeline(database.db, n)).filter((e) => e.kind === 'incident.status_changed').length, 1);
+    });
+
     test('a wrong body is a 400 naming the field, and nothing is recorded', async () => {
       const n = await open('ApiBadBodies');
       const before = (await timeline(database.db, n)).length;
