@@ -24,6 +24,9 @@ const LAYERS = {
   scheduler: ['db', 'lib'],
   http: ['db', 'incidents', 'ingest', 'queue', 'lib'],
   slack: ['access', 'config', 'db', 'http', 'incidents', 'playbooks', 'postmortem', 'queue', 'runner', 'lib'],
+  api: ['access', 'config', 'db', 'http', 'incidents', 'playbooks', 'postmortem', 'queue', 'runner', 'lib'],
+  console: ['access', 'api', 'http', 'incidents', 'slack', 'lib'],
+  client: ['lib'],
 };
 const ORDER = Object.keys(LAYERS);
 for (const [folder, allowed] of Object.entries(LAYERS)) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrometheusMetricsSource } from './actions/prometheus.js';
 import { loadConfig, readProcessEnv, type Config } from './config/config.js';
@@ -12,6 +13,12 @@ import { describeError, ErrorCode, FirebreakError } from './lib/errors.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { startFirebreak } from './main.js';
+import { incidentEvents, listIncidents } from './api/incidents-sql.js';
+import { createApiClient, NoServer } from './client/api-client.js';
+import { runDemo } from './client/demo.js';
+import { CLIENT_USAGE, clientCommand, incidentLines, postmortemOverApi, timelineLines, type ClientResult } from './client/commands.js';
+import type { Db } from './db/db.js';
+import { listJobs, type JobState } from './queue/inspect-sql.js';
 import { draftPostmortem } from './postmortem/draft.js';
 import { checkCommand, schemaCommand, testCommand, type CommandResult } from './playbooks/commands.js';
 
@@ -19,6 +26,9 @@ const USAGE = `Usage: firebreak <command>
 
 Commands:
   start                                  run the server (the default)
+  demo                                   try firebreak on this machine: a fresh embedded database, an
+                                         alert storm, a playbook whose last step waits for your
+                                         approval in the console (local only; nothing is sent out)
   migrate                                apply database migrations and exit
   verify                                 check every incident's timeline hash chain (after a
                                          restore); exit 1 naming each broken one
@@ -26,9 +36,15 @@ Commands:
   playbooks test --alert <file> [dir]    show which playbooks match the alerts in <file> (an
                                          Alertmanager webhook body) and each step rendered; runs nothing
   playbooks schema                       print the JSON Schema of playbook files
-  postmortem INC-n [--out <dir>]         print the incident's postmortem draft, built now from the
-                                         database (and PROMETHEUS_URL); --out also writes it and its
-                                         charts (PNG) into <dir>
+  postmortem INC-n [--out <dir>]         print the incident's postmortem draft: drafted again by the
+                                         running server, or built now from the database (and
+                                         PROMETHEUS_URL) when no server answers; --out (database
+                                         only) also writes it and its charts (PNG) into <dir>
+${CLIENT_USAGE}
+
+The incident, timeline, approve/deny, jobs and postmortem commands talk to the running server at
+FIREBREAK_URL (default http://127.0.0.1:$PORT) with FIREBREAK_TOKEN (one of FIREBREAK_API_TOKENS);
+incidents list, timeline, jobs list and postmortem read the database only when no server answers.
   help                                   show this help
 
 [dir] defaults to PLAYBOOKS_DIR, or ./playbooks. A running server reloads its playbooks on SIGHUP.
@@ -49,7 +65,8 @@ async function main(argv: string[]): Promise<number> {
     await new Promise((resolve) => process.stderr.write(result.err, resolve));
     return result.code;
   }
-  if (command !== 'start' && command !== 'migrate' && command !== 'verify' && command !== 'postmortem') {
+  if (command === 'demo') return demoCommand();
+  if (!['start', 'migrate', 'verify', 'postmortem', 'incidents', 'timeline', 'approve', 'deny', 'jobs'].includes(command)) {
     process.stderr.write(`firebreak: unknown command "${command}"\n\n${USAGE}\n`);
     return 2;
   }
@@ -66,6 +83,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const logger = createLogger(config.logLevel);
 
+  if (command !== 'start' && command !== 'migrate' && command !== 'verify' && !(command === 'postmortem' && argv.slice(1).some((a) => a.startsWith('--out')))) {
+    const result = await overApi(config, logger, command, argv.slice(1));
+    await new Promise((resolve) => process.stdout.write(result.out, resolve));
+    await new Promise((resolve) => process.stderr.write(result.err, resolve));
+    return result.code;
+  }
   if (command === 'postmortem') {
     const result = await postmortemCommand(config, logger, argv.slice(1));
     await new Promise((resolve) => process.stdout.write(result.out, resolve));
@@ -128,6 +151,43 @@ async function main(argv: string[]): Promise<number> {
 
 // After SHUTDOWN_GRACE_SECONDS, the time to record interrupted jobs and close the database.
 const SHUTDOWN_MARGIN_MS = 10_000;
+// The demo's files, shipped with the package.
+const DEMO = new URL('../demo/', import.meta.url);
+
+/**
+ * `firebreak demo`: the server in demo mode on this host (a fresh embedded database; Slack,
+ * PagerDuty, tokens and any DATABASE_URL left out), then the storm, the approval in the console,
+ * the resolution and the postmortem.
+ */
+async function demoCommand(): Promise<number> {
+  const env = readProcessEnv();
+  const port = env.PORT && env.PORT !== '0' ? env.PORT : '3000';
+  const host = `127.0.0.1:${port}`;
+  const dir = await mkdtemp(join(tmpdir(), 'firebreak-demo-'));
+  await mkdir(join(dir, 'playbooks'));
+  const playbook = await readFile(new URL('playbooks/demo.yml', DEMO), 'utf8');
+  await writeFile(join(dir, 'playbooks', 'demo.yml'), playbook.replaceAll('127.0.0.1:3000', host));
+  const config = loadConfig({
+    PORT: port, HOST: '127.0.0.1', FIREBREAK_DATA_DIR: join(dir, 'data'), PLAYBOOKS_DIR: join(dir, 'playbooks'),
+    HTTP_ACTION_ALLOWED_HOSTS: host, LOG_LEVEL: env.LOG_LEVEL || 'warn', PATH: env.PATH,
+  });
+  const logger = createLogger(config.logLevel);
+  const say = (line: string) => process.stderr.write(`firebreak demo: ${line}\n`);
+  const app = await startFirebreak(config, logger, { demo: true });
+  say(`the console is at ${app.url}/ (demo mode: this host only, anyone here may act; Ctrl-C stops it)`);
+  const stop = new AbortController();
+  const signalled = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  }).then(() => stop.abort());
+  try {
+    await runDemo({ url: app.url, storm: await readFile(new URL('storm.json', DEMO), 'utf8'), call: createApiClient(app.url, undefined), say, signal: stop.signal });
+    await signalled;
+  } finally {
+    await app.close();
+  }
+  return 0;
+}
 
 async function playbooksCommand(args: string[]): Promise<CommandResult> {
   const [sub, ...rest] = args;
@@ -143,6 +203,60 @@ async function playbooksCommand(args: string[]): Promise<CommandResult> {
   if (sub === 'test' && alertFile && positional.length <= 1) return testCommand(dir, alertFile);
   if (sub === 'schema' && !rest.length) return schemaCommand();
   return { out: '', err: `firebreak: usage: playbooks check [dir] | playbooks test --alert <file> [dir] | playbooks schema\n`, code: 2 };
+}
+
+/**
+ * A command over the running server's API; when none answers, the reads fall back to the database
+ * (which, embedded, only works while no server holds it).
+ */
+async function overApi(config: Config, logger: Logger, command: string, args: string[]): Promise<ClientResult> {
+  const call = createApiClient(config.client.url, config.client.token);
+  try {
+    if (command === 'postmortem') {
+      const ref = /^inc-(\d{1,9})$/i.exec(args[0] ?? '');
+      if (!ref || args.length !== 1) return { out: '', err: 'firebreak: usage: postmortem INC-n [--out <dir>]\n', code: 2 };
+      return await postmortemOverApi(call, `INC-${ref[1]}`);
+    }
+    const result = await clientCommand(call, command, args);
+    return result ?? { out: '', err: `firebreak: unknown command "${[command, ...args].join(' ')}"\n\n${USAGE}\n`, code: 2 };
+  } catch (err) {
+    if (!(err instanceof NoServer)) throw err;
+    if (command === 'postmortem') return postmortemCommand(config, logger, args);
+    const offline = await fromDatabase(config, logger, command, args);
+    return offline ?? { out: '', err: `firebreak: ${err.message}: ${command} needs a running server (FIREBREAK_URL)\n`, code: 1 };
+  }
+}
+
+/** The reads without a server: straight from the database. */
+async function fromDatabase(config: Config, logger: Logger, command: string, args: string[]): Promise<ClientResult | undefined> {
+  const withDb = async (fn: (db: Db) => Promise<ClientResult>) => {
+    const db = await openDatabase(config.database, logger);
+    try {
+      await migrate(db);
+      return await fn(db);
+    } finally {
+      await db.close();
+    }
+  };
+  const note = `firebreak: no server answers at ${config.client.url}: read from the database\n`;
+  if (command === 'incidents' && args[0] === 'list' && args.length === 1) {
+    return withDb(async (db) => ({ out: incidentLines((await listIncidents(db, { limit: 50 })).map((i) => ({ ref: `INC-${i.number}`, ...i }))), err: note, code: 0 }));
+  }
+  const ref = /^inc-(\d{1,9})$/i.exec(args[0] ?? '');
+  if (command === 'timeline' && ref && args.length === 1) {
+    return withDb(async (db) => {
+      const id = await incidentIdByNumber(db, Number(ref[1]));
+      if (id === null) return { out: '', err: `firebreak: there is no incident INC-${ref[1]}\n`, code: 1 };
+      return { out: timelineLines((await incidentEvents(db, id, 500)).events.map((e) => ({ ...e, at: e.at.toISOString() }))), err: note, code: 0 };
+    });
+  }
+  if (command === 'jobs' && args[0] === 'list' && args.length === 1) {
+    return withDb(async (db) => {
+      const jobs = await listJobs(db, { state: 'failed' satisfies JobState, limit: 50 });
+      return { out: jobs.map((j) => `${j.id}\t${j.kind}\t${j.state}\t${j.attempts} attempts\t${j.lastError ?? ''}`).join('\n') + (jobs.length ? '\n' : ''), err: note, code: 0 };
+    });
+  }
+  return undefined;
 }
 
 async function postmortemCommand(config: Config, logger: Logger, args: string[]): Promise<CommandResult> {

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Agent } from 'node:https';
 import { createAccess } from './access/guard.js';
 import { openPolicyWarning } from './access/permissions.js';
+import { createApi } from './api/api.js';
+import { createConsole } from './console/console.js';
 import { createActions } from './actions/index.js';
 import { createPrometheusMetricsSource } from './actions/prometheus.js';
 import type { PageFn } from './actions/pagerduty-trigger.js';
@@ -19,6 +21,8 @@ import { FIREBREAK_ACTOR } from './incidents/types.js';
 import { countOpenIncidentsBySeverity } from './incidents/queries.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
+import { ErrorCode, FirebreakError } from './lib/errors.js';
+import { isLoopbackHost } from './lib/loopback.js';
 import { createMetrics, type Metrics } from './lib/metrics.js';
 import { createPagerDutyClient } from './pagerduty/client.js';
 import { createOnCallLookup } from './pagerduty/oncall.js';
@@ -72,6 +76,8 @@ export interface FirebreakDeps {
   slackIdentityRetry?: IdentityRetry;
   /** Socket Mode's pace (tests reconnect sooner). */
   slackSocket?: SocketOptions;
+  /** Demo mode (`firebreak demo`): on this host only, the API and console open to its person, a banner on every page. */
+  demo?: boolean;
 }
 
 // How long start-up waits for the first attempt to learn the Slack identity, once the HTTP server
@@ -177,9 +183,17 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     const pagerDutyWebhook = pd?.webhookSecrets.length ? createPagerDutyWebhookHandler({ db, queue, clock, logger, secrets: pd.webhookSecrets }) : undefined;
     const socketState = slackApp?.socketState;
     const readyDetails = socketState && (() => ({ slack: { socket: socketState() } }));
-    const http = await startHttpServer({ logger, metrics, webhook, checkReady, readyDetails, slackEvents: slackApp?.events, pagerDutyWebhook }, config.port, config.host);
+    if (deps.demo && !isLoopbackHost(config.host)) throw new FirebreakError(ErrorCode.ConfigInvalid, 'demo mode listens on this host only (HOST must be a loopback address)');
+    // The API's version, in its OpenAPI document (the package's own version moves with releases).
+    const api = createApi(commandDeps, { tokens: deps.demo ? [] : config.apiTokens, demo: deps.demo ?? false, version: '1' });
+    if (!config.apiTokens.length) logger.info('FIREBREAK_API_TOKENS is not set: the API answers clients on this host only, read-only');
+    const http = await startHttpServer(
+      { logger, metrics, webhook, checkReady, readyDetails, slackEvents: slackApp?.events, pagerDutyWebhook, api: api.handle,
+        console: createConsole(api, { logger, demo: deps.demo ?? false }) }, config.port, config.host,
+    );
     slackApp?.start();
     logger.info({ url: http.url }, 'firebreak is listening');
+    logger.info({ console: `${http.url}/` }, `the console: ${http.url}/`);
     await identity?.settled(IDENTITY_WAIT_MS);
 
     return {
@@ -195,6 +209,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
         // SHUTDOWN_GRACE_SECONDS plus the time to record what was interrupted.
         const stopJobs = stopScheduler().then(() => queue.stop());
         await slackApp?.stop();
+        await api.close();
         await http.close(Math.min(10_000, jobs.shutdownGraceMs));
         await stopJobs;
         if (!deps.db) await db.close();

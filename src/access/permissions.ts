@@ -17,13 +17,18 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 /** Each action of the table and the one permission it needs. */
 export const ACTION_PERMISSION = {
-  help: 'read', list: 'read', status: 'read', timeline: 'read', playbooks: 'read', steps: 'read',
+  help: 'read', list: 'read', status: 'read', timeline: 'read', playbooks: 'read', steps: 'read', jobs: 'read',
   declare: 'respond', ack: 'respond', mitigate: 'respond', note: 'respond', 'commander.claim': 'respond', postmortem: 'respond',
   resolve: 'command', sev: 'command', commander: 'command',
   // Retry of a step that had an approval gate is decided by that step's approver set instead.
   run: 'run', 'step.retry': 'run', 'step.skip': 'run', 'step.abort': 'run',
   page: 'page',
+  // Running a failed job again redoes what it does: a step's action, a message, a page.
+  'job.retry': 'run',
 } as const satisfies Record<string, Exclude<Permission, 'admin'>>;
+
+/** Actions only the HTTP API offers (Slack has no command for them): tested with the API. */
+export const API_ONLY_ACTIONS: readonly TableAction[] = ['jobs', 'job.retry'];
 
 /** An action the permission table decides. */
 export type TableAction = keyof typeof ACTION_PERMISSION;
@@ -37,7 +42,7 @@ export const ACTION_TEXT: Readonly<Record<Action, string>> = {
   note: 'add notes', 'commander.claim': 'take command of incidents', postmortem: 'draft postmortems', resolve: 'resolve incidents',
   sev: 'change severities', commander: 'hand command to someone else', run: 'start playbooks', 'step.skip': 'skip interrupted steps',
   'step.retry': 'run interrupted steps again', 'step.abort': 'abort playbooks', page: 'page PagerDuty',
-  approve: 'approve this step', deny: 'deny this step',
+  approve: 'approve this step', deny: 'deny this step', jobs: 'list jobs', 'job.retry': 'run failed jobs again',
 };
 
 /** Who holds each permission: Slack user ids, `@group` handles, `*`. `admin` holds every other one too. */

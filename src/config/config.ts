@@ -28,6 +28,19 @@ export interface Config {
   readonly pagerduty: PagerDutyConfig | undefined;
   /** Who may do what (ACCESS_*): a permission left unset is everyone's, `admin` nobody's. */
   readonly access: AccessPolicy;
+  /** The HTTP API's bearer tokens (FIREBREAK_API_TOKENS); empty: the API answers loopback clients only, read-only. */
+  readonly apiTokens: readonly ApiToken[];
+  /** Where the `firebreak` CLI finds a running server (FIREBREAK_URL; default this host's PORT), and its token (FIREBREAK_TOKEN). */
+  readonly client: { readonly url: string; readonly token: string | undefined };
+}
+
+/** One bearer token of the HTTP API and the person it belongs to. */
+export interface ApiToken {
+  /** The person's name: the timeline's actor is `api:<name>` unless a Slack id is mapped. */
+  readonly name: string;
+  readonly token: string;
+  /** Their Slack user id, so that access policies and approver sets apply to them. */
+  readonly slackUserId: string | undefined;
 }
 
 /** How the job queue runs in this process. */
@@ -205,6 +218,11 @@ const envSchema = z.object({
   PAGERDUTY_API_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
   PAGERDUTY_ESCALATION_POLICY: optional(z.string().regex(/^P[A-Z0-9]{2,}$/, { error: 'must be an escalation policy id (P…)' })),
   PAGERDUTY_MIN_SEVERITY: optional(z.enum(['sev1', 'sev2', 'sev3', 'sev4'], { error: 'must be sev1, sev2, sev3 or sev4' })),
+  FIREBREAK_API_TOKENS: optional(
+    list(/^[a-z0-9][a-z0-9._-]{0,62}:[\x21-\x2b\x2d-\x39\x3b-\x7e]{16,}(:[UW][A-Z0-9]{2,})?$/, 'name:token or name:token:SLACKUSERID items (tokens 16+ printable characters without , or :), separated by commas'),
+  ),
+  FIREBREAK_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+  FIREBREAK_TOKEN: optional(z.string().regex(/^[\x21-\x7e]+$/, { error: 'must be printable ASCII without spaces (it travels in an HTTP header)' })),
   PAGERDUTY_WEBHOOK_SECRET: optional(list(/^[\x21-\x2b\x2d-\x7e]{8,}$/, 'webhook signing secrets (8+ printable characters), separated by commas')),
 }).superRefine((e, ctx) => {
   // Alertmanager's API is unauthenticated by default: whoever reaches firebreak without a token can open incidents.
@@ -221,6 +239,10 @@ const envSchema = z.object({
     ctx.addIssue({ code: 'custom', path: ['PAGERDUTY_SERVICES'], message: `must not name "${DEFAULT_PAGER_SERVICE}": set PAGERDUTY_ROUTING_KEY for it` });
   }
 
+  const apiNames = (e.FIREBREAK_API_TOKENS ?? []).map((item) => item.split(':')[0]);
+  if (new Set(apiNames).size < apiNames.length) {
+    ctx.addIssue({ code: 'custom', path: ['FIREBREAK_API_TOKENS'], message: 'names a person twice: one token per name' });
+  }
   if (e.ACCESS_ADMIN?.includes(EVERYONE)) {
     ctx.addIssue({ code: 'custom', path: ['ACCESS_ADMIN'], message: 'must not be * (admin holds every permission: that would undo every other ACCESS_ line)' });
   }
@@ -245,7 +267,7 @@ const envSchema = z.object({
 /** Variables whose values must never be echoed back in an error message. */
 const SECRET_VARIABLES = new Set([
   'DATABASE_URL', 'ALERTMANAGER_WEBHOOK_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN',
-  'PAGERDUTY_ROUTING_KEY', 'PAGERDUTY_SERVICES', 'PAGERDUTY_API_TOKEN', 'PAGERDUTY_WEBHOOK_SECRET',
+  'PAGERDUTY_ROUTING_KEY', 'PAGERDUTY_SERVICES', 'PAGERDUTY_API_TOKEN', 'PAGERDUTY_WEBHOOK_SECRET', 'FIREBREAK_API_TOKENS', 'FIREBREAK_TOKEN',
 ]);
 
 /**
@@ -315,6 +337,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     access: accessPolicy({
       read: e.ACCESS_READ, respond: e.ACCESS_RESPOND, command: e.ACCESS_COMMAND, run: e.ACCESS_RUN, page: e.ACCESS_PAGE, admin: e.ACCESS_ADMIN,
     }),
+    apiTokens: Object.freeze((e.FIREBREAK_API_TOKENS ?? []).map((item) => {
+      const [name, token, slackUserId] = item.split(':') as [string, string, string | undefined];
+      return Object.freeze({ name, token, slackUserId });
+    })),
+    client: Object.freeze({ url: (e.FIREBREAK_URL ?? `http://127.0.0.1:${e.PORT || 3000}`).replace(/\/$/, ''), token: e.FIREBREAK_TOKEN }),
   });
 }
 

@@ -17,6 +17,10 @@ export interface HttpDeps {
   slackEvents?: Handler;
   /** PagerDuty's v3 webhooks; undefined when PAGERDUTY_WEBHOOK_SECRET is unset. */
   pagerDutyWebhook?: Handler;
+  /** Everything under /api/ (src/api). */
+  api?: Handler;
+  /** The web console (src/console): every other path. */
+  console?: Handler;
   /**
    * Resolves with nothing when the database is reachable and migrated, or with a reason firebreak
    * words itself (migrations pending); throws when the database cannot answer.
@@ -68,12 +72,13 @@ export async function startHttpServer(deps: HttpDeps, port: number, host: string
   };
 
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    const handler = routes[`${req.method} ${path}`];
+    const path = (req.url ?? '/').split('?')[0]!;
+    let handler = routes[`${req.method} ${path}`];
     if (!handler) {
       const allowed = Object.keys(routes).filter((r) => r.endsWith(` ${path}`)).map((r) => r.split(' ')[0]!);
       if (allowed.length) return sendJson(res, 405, { error: 'method_not_allowed', message: `use ${allowed.join(', ')}` }, { allow: allowed.join(', ') });
-      return sendJson(res, 404, { error: 'not_found', message: `no route ${req.method} ${path}` });
+      handler = path.startsWith('/api/') ? deps.api : deps.console;
+      if (!handler) return sendJson(res, 404, { error: 'not_found', message: `no route ${req.method} ${path}` });
     }
     handler(req, res).catch((err: unknown) => {
       deps.logger.error({ err: (err as Error).message, path }, 'request failed');

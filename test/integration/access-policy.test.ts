@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ACTION_PERMISSION, ACTION_TEXT, type TableAction } from '../../src/access/permissions.js';
+import { ACTION_PERMISSION, ACTION_TEXT, API_ONLY_ACTIONS, type TableAction } from '../../src/access/permissions.js';
 import { INCIDENT_CHANNEL, metricValue, slackEnv, startTestApp, type TestApp } from '../support/app.js';
 import { backends, type TestDatabase } from '../support/databases.js';
 import { FakePagerDuty, trustingAgent } from '../support/fake-pagerduty.js';
@@ -123,7 +123,8 @@ for (const backend of backends()) {
       { action: 'step.abort', send: (u) => click(u, 'incident_step_abort', steps.c!), incident: 'attn', effect: field('step_runs', 'status', () => steps.c!) },
       { action: 'page', send: (u) => command(u, `page ${ref('page')}`), incident: 'page', effect: count('pages WHERE incident_id = $1', () => [inc.page]) },
     ];
-    test('every action of the table has a row here', () => assert.deepEqual(rows.map((r) => r.action).sort(), Object.keys(ACTION_PERMISSION).sort()));
+    test('every action of the table that Slack offers has a row here (the API-only ones are tested with the API)', () => assert.deepEqual(
+      rows.map((r) => r.action).sort(), Object.keys(ACTION_PERMISSION).filter((a) => !API_ONLY_ACTIONS.includes(a as TableAction)).sort()));
 
     for (const row of rows) {
       const permission = ACTION_PERMISSION[row.action];

@@ -11,11 +11,11 @@ import { refusalText } from '../../src/slack/blocks/access.js';
 describe('the permission table', () => {
   test('each action needs exactly the permission the README documents', async () => {
     assert.deepEqual(ACTION_PERMISSION, {
-      help: 'read', list: 'read', status: 'read', timeline: 'read', playbooks: 'read', steps: 'read',
+      help: 'read', list: 'read', status: 'read', timeline: 'read', playbooks: 'read', steps: 'read', jobs: 'read',
       declare: 'respond', ack: 'respond', mitigate: 'respond', note: 'respond', 'commander.claim': 'respond', postmortem: 'respond',
       resolve: 'command', sev: 'command', commander: 'command',
       run: 'run', 'step.retry': 'run', 'step.skip': 'run', 'step.abort': 'run',
-      page: 'page',
+      page: 'page', 'job.retry': 'run',
     });
     const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
     const section = readme.slice(readme.indexOf('### Who may do what'));

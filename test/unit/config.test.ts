@@ -15,6 +15,8 @@ test('defaults: embedded database in ./data, port 3000 on loopback only (no toke
       prometheusUrl: undefined, alertmanagerUrl: undefined, evidenceMaxBytes: 1048576,
     },
     access: { read: ['*'], respond: ['*'], command: ['*'], run: ['*'], page: ['*'], admin: [] },
+    apiTokens: [],
+    client: { url: 'http://127.0.0.1:3000', token: undefined },
   });
 });
 
