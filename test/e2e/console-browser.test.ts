@@ -96,8 +96,11 @@ describe('the console in a real Chromium', { skip: existsSync(CHROMIUM) ? false 
     await shot('incident-approved');
 
     await page.locator('#command').fill('postmortem');
+    // The form posts to /command and is redirected back to this page: wait for that page to load
+    // (the URL is already this page's) before leaving, or it interrupts the next navigation.
+    const reloaded = page.waitForEvent('load');
     await page.keyboard.press('Enter');
-    await page.waitForURL(`${app.url}/incidents/INC-1`);
+    await reloaded;
     await page.goto(`${app.url}/incidents/INC-1/postmortem`);
     for (let i = 0; i < 100 && !(await page.locator('#postmortem').count()); i++) {
       await new Promise((r) => setTimeout(r, 200));
