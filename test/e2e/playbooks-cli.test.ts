@@ -30,13 +30,16 @@ test('playbooks check: ok for the examples; every problem, with file and line, a
 });
 
 test('playbooks test --alert: which playbooks match and each step rendered; nothing runs', async () => {
-  const payload = fileURLToPath(new URL('alertmanager/storm-2000.json', FIXTURES));
+  const payload = fileURLToPath(new URL('mixins/kube-pod-crash-looping.json', FIXTURES));
   const r = await run(['playbooks', 'test', '--alert', payload, EXAMPLES]);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /^alert 1 of 2000: alertname="PodCrashLooping"/);
-  assert.match(r.out, /matches pod-crash-looping:\n {4}1\. describe \(exec\)\n {7}with: \{"argv":\["kubectl","describe","pod","--namespace=prod","--","search-00000"\]\}/);
-  assert.match(r.out, /4\. restart \(exec\) \[approval by commander within 20m\]/);
-  assert.match(r.out, /… and 1990 more alerts, of which 1990 match a playbook\n\(nothing was run\)\n$/);
+  assert.match(r.out, /^alert 1 of 1: alertname="KubePodCrashLooping"/);
+  assert.match(r.out, /matches kube-pod-crash-looping:\n {4}1\. describe \(exec\)\n {7}with: \{"argv":\["kubectl","describe","pod","--namespace=shop","--","checkout-7d9f8b6c5-x2x9k"\]\}/);
+  assert.match(r.out, /5\. delete-pod \(exec\) \[approval by commander within 20m\]/);
+  const storm = await run(['playbooks', 'test', '--alert', fileURLToPath(new URL('alertmanager/storm-2000.json', FIXTURES)), EXAMPLES]);
+  assert.equal(storm.code, 0, storm.err);
+  assert.match(storm.out, /^alert 1 of 2000: alertname="PodCrashLooping"[^\n]*\n  no playbook matches\n/);
+  assert.match(storm.out, /… and 1990 more alerts, of which 0 match a playbook\n\(nothing was run\)\n$/);
   const missing = await run(['playbooks', 'test', '--alert', '/nonexistent.json', EXAMPLES]);
   assert.equal(missing.code, 2);
   assert.match(missing.err, /cannot read alerts from \/nonexistent\.json/);
