@@ -121,7 +121,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     const directory = slackApi ? createSlackDirectory(slackApi, clock, onCall) : undefined;
     const p = config.playbooks;
     const actions = createActions({
-      fetch: deps.fetch ?? fetch, clock, execAllowlist: p.execAllowlist, execPath: p.execPath, httpAllowedHosts: p.httpAllowedHosts,
+      fetch: deps.fetch ?? fetch, clock, execAllowlist: p.execAllowlist, execPath: p.execPath, execEnv: p.execEnv, httpAllowedHosts: p.httpAllowedHosts,
       prometheusUrl: p.prometheusUrl, alertmanagerUrl: p.alertmanagerUrl,
       chat: slackApi ? createSlackChat(slackApi, db, config.slack!.incidentChannel) : undefined,
       page,

@@ -16,6 +16,8 @@ export interface ActionDeps {
   clock: Clock;
   execAllowlist: readonly string[];
   execPath: string;
+  /** Variables exec steps get besides PATH and LANG (EXEC_ENV). */
+  execEnv: Readonly<Record<string, string>>;
   httpAllowedHosts: readonly string[];
   prometheusUrl: string | undefined;
   alertmanagerUrl: string | undefined;
@@ -30,7 +32,7 @@ export interface ActionDeps {
 export function createActions(deps: ActionDeps): Record<ActionName, Action> {
   return {
     http: createHttpAction({ fetch: deps.fetch, allowedHosts: deps.httpAllowedHosts, maxBytes: deps.captureBytes }),
-    exec: createExecAction({ allowlist: deps.execAllowlist, path: deps.execPath, maxBytes: deps.captureBytes }),
+    exec: createExecAction({ allowlist: deps.execAllowlist, path: deps.execPath, env: deps.execEnv, maxBytes: deps.captureBytes }),
     'prometheus.query': createPrometheusQueryAction({ fetch: deps.fetch, baseUrl: deps.prometheusUrl, clock: deps.clock, maxBytes: deps.captureBytes }),
     'prometheus.query_range': createPrometheusRangeAction({ fetch: deps.fetch, baseUrl: deps.prometheusUrl, clock: deps.clock, maxBytes: deps.captureBytes }),
     'alertmanager.silence': createSilenceAction({ fetch: deps.fetch, baseUrl: deps.alertmanagerUrl, clock: deps.clock }),

@@ -69,8 +69,10 @@ export interface PlaybooksConfig {
   readonly dir: string;
   /** Programs `exec` steps may run (argv[0] as written). Empty: none. */
   readonly execAllowlist: readonly string[];
-  /** The PATH exec steps' programs are found on (the only variable passed on besides LANG). */
+  /** The PATH exec steps' programs are found on (always passed, with LANG). */
   readonly execPath: string;
+  /** The other variables exec steps get (EXEC_ENV), with their values here; a listed variable that is unset is left out. */
+  readonly execEnv: Readonly<Record<string, string>>;
   /** Hosts `http` steps may call. Empty: none. */
   readonly httpAllowedHosts: readonly string[];
   readonly prometheusUrl: string | undefined;
@@ -160,6 +162,7 @@ const envSchema = z.object({
   ACCESS_ADMIN: optional(holders()),
   PLAYBOOKS_DIR: optional(z.string()),
   EXEC_ALLOWLIST: optional(list(/^[\w./+-]+$/, 'program names or absolute paths, separated by commas')),
+  EXEC_ENV: optional(list(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names, separated by commas')),
   HTTP_ACTION_ALLOWED_HOSTS: optional(list(/^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$/i, 'host names (or *.domain), separated by commas')),
   PROMETHEUS_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
   ALERTMANAGER_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
@@ -202,6 +205,11 @@ const envSchema = z.object({
     ctx.addIssue({ code: 'custom', path: ['PAGERDUTY_SERVICES'], message: `must not name "${DEFAULT_PAGER_SERVICE}": set PAGERDUTY_ROUTING_KEY for it` });
   }
 
+  const leaked = e.EXEC_ENV?.filter(isFirebreakSecret);
+  if (leaked?.length) {
+    ctx.addIssue({ code: 'custom', path: ['EXEC_ENV'], message: `must not name firebreak's own secrets (${leaked.join(', ')}): they stay in firebreak` });
+  }
+
   if (e.ACCESS_ADMIN?.includes(EVERYONE)) {
     ctx.addIssue({ code: 'custom', path: ['ACCESS_ADMIN'], message: 'must not be * (admin holds every permission: that would undo every other ACCESS_ line)' });
   }
@@ -228,6 +236,17 @@ const SECRET_VARIABLES = new Set([
   'DATABASE_URL', 'ALERTMANAGER_WEBHOOK_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN',
   'PAGERDUTY_ROUTING_KEY', 'PAGERDUTY_SERVICES', 'PAGERDUTY_API_TOKEN', 'PAGERDUTY_WEBHOOK_SECRET',
 ]);
+
+/** firebreak's credentials and the playbooks' `{{ secret.NAME }}` values: never handed to an exec step. */
+const isFirebreakSecret = (name: string) => SECRET_VARIABLES.has(name) || name.startsWith('FIREBREAK_SECRET_');
+
+// Always set by firebreak for exec steps; EXEC_ENV naming them changes nothing.
+const EXEC_FIXED = new Set(['PATH']);
+
+/** The variables EXEC_ENV names that are set here, with their values. */
+function execEnvironment(names: readonly string[], env: Record<string, string | undefined>): Readonly<Record<string, string>> {
+  return Object.freeze(Object.fromEntries(names.filter((n) => !EXEC_FIXED.has(n) && env[n] !== undefined).map((n) => [n, env[n]!])));
+}
 
 /**
  * Reads and validates the environment. Throws one FirebreakError(ConfigInvalid) naming every wrong
@@ -274,6 +293,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       dir: e.PLAYBOOKS_DIR ?? './playbooks',
       execAllowlist: Object.freeze(e.EXEC_ALLOWLIST ?? []),
       execPath: e.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      execEnv: execEnvironment(e.EXEC_ENV ?? [], env),
       httpAllowedHosts: Object.freeze(e.HTTP_ACTION_ALLOWED_HOSTS ?? []),
       prometheusUrl: e.PROMETHEUS_URL?.replace(/\/?$/, '/'),
       alertmanagerUrl: e.ALERTMANAGER_URL?.replace(/\/?$/, '/'),
