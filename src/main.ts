@@ -113,7 +113,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     const pd = config.pagerduty;
     const pager = pd && createPagerDutyClient({ config: pd, metrics, agent: deps.pagerAgent });
     const pagerServices = pd && pd.services.size ? [...pd.services.keys()] : undefined;
-    const page: PageFn | undefined = pagerServices && ((incidentId, service) => pageIncident(db, queue, { id: incidentId }, service, pagerServices, {
+    const page: PageFn | undefined = pagerServices && ((incidentId, service) => pageIncident(db, queue, { id: incidentId }, service, pagerServices, config.routes, {
       actor: FIREBREAK_ACTOR, at: clock.now(), requestKey: `playbook-page:${randomUUID()}`, reason: 'a playbook step',
     }));
     const onCall = pd?.apiToken && pager ? createOnCallLookup({ db, pager, config: pd, clock }) : undefined;
@@ -144,7 +144,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
 
     let slackApp: SlackApp | undefined;
     let identity: IdentityLearner | undefined;
-    const commandDeps = { db, queue, clock, logger, metrics, registry, access: createAccess(config.access, directory), pagerServices };
+    const commandDeps = { db, queue, clock, logger, metrics, registry, access: createAccess(config.access, directory), pagerServices, routes: config.routes };
     if (config.slack && slackApi) {
       identity = learnSlackIdentity(slackApi, logger, deps.slackIdentityRetry);
       slackApp = createSlackApp(config.slack, commandDeps, identity.current);
@@ -152,7 +152,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       if (warning) logger.warn(warning);
       const finder = createMessageFinder(slackApi, logger);
       bindings.push(
-        ...createSlackJobs({ db, queue, clock, api: slackApi, slack: config.slack, finder, persist: whileOpen }),
+        ...createSlackJobs({ db, queue, clock, api: slackApi, slack: config.slack, routes: config.routes, finder, persist: whileOpen }),
         ...createRunnerSlackJobs({ db, api: slackApi, incidentChannel: config.slack.incidentChannel, finder, persist: whileOpen }),
         ...createPostmortemSlackJobs({ db, api: slackApi, incidentChannel: config.slack.incidentChannel }),
       );

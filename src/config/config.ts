@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { accessPolicy, EVERYONE, type AccessPolicy } from '../access/permissions.js';
 import type { DatabaseConfig } from '../db/open.js';
 import { DEFAULT_PAGER_SERVICE } from '../incidents/paging.js';
+import { parseRoute, type IncidentRoute } from '../incidents/routing.js';
 import { ErrorCode, FirebreakError } from '../lib/errors.js';
 import { isLoopbackHost } from '../lib/loopback.js';
 import type { PoolName } from '../queue/job.js';
@@ -26,6 +27,8 @@ export interface Config {
   readonly pagerduty: PagerDutyConfig | undefined;
   /** Who may do what (ACCESS_*): a permission left unset is everyone's, `admin` nobody's. */
   readonly access: AccessPolicy;
+  /** INCIDENT_ROUTES: a team's incidents to its channel (and PagerDuty service), first match wins. */
+  readonly routes: readonly IncidentRoute[];
 }
 
 /** How the job queue runs in this process. */
@@ -61,6 +64,8 @@ export interface PagerDutyConfig {
   readonly minSeverity: 'sev1' | 'sev2' | 'sev3' | 'sev4';
   /** v3 webhook signing secret(s); undefined → POST /webhooks/pagerduty answers 404. */
   readonly webhookSecrets: readonly string[];
+  /** INCIDENT_ROUTES, whose PagerDuty service an incident of the route pages by itself. */
+  readonly routes: readonly IncidentRoute[];
 }
 
 
@@ -180,6 +185,11 @@ const envSchema = z.object({
   // Orchestrators kill a process some seconds after SIGTERM (Kubernetes: 30 s by default).
   SHUTDOWN_GRACE_SECONDS: optional(integer(0, 3600)),
   PATH: optional(z.string()),
+  INCIDENT_ROUTES: optional(list(/^[^,]+$/, 'label=value:channel[:pagerduty-service] items, separated by commas').transform((items, ctx) => items.map((item) => {
+    const route = parseRoute(item);
+    if (!route) ctx.addIssue({ code: 'custom', message: `must be label=value:channel[:pagerduty-service] items, separated by commas: "${item}" is not (team=payments:C0PAYMENTS:payments)` });
+    return route!;
+  }))),
   PAGERDUTY_ROUTING_KEY: optional(z.string().regex(ROUTING_KEY, { error: 'must be an Events API v2 integration key (32 letters and digits)' })),
   PAGERDUTY_SERVICES: optional(
     list(new RegExp(`^[a-z0-9][a-z0-9_-]{0,62}=${ROUTING_KEY.source.slice(1, -1)}(/P[A-Z0-9]{2,})?$`), 'name=routing_key or name=routing_key/ESCALATION_POLICY_ID items, separated by commas'),
@@ -208,6 +218,16 @@ const envSchema = z.object({
   const leaked = e.EXEC_ENV?.filter(isFirebreakSecret);
   if (leaked?.length) {
     ctx.addIssue({ code: 'custom', path: ['EXEC_ENV'], message: `must not name firebreak's own secrets (${leaked.join(', ')}): they stay in firebreak` });
+  }
+
+  const pagerServices = new Set([...(e.PAGERDUTY_ROUTING_KEY ? [DEFAULT_PAGER_SERVICE] : []), ...(e.PAGERDUTY_SERVICES ?? []).map((s) => s.split('=')[0]!)]);
+  for (const route of e.INCIDENT_ROUTES ?? []) {
+    if (route?.pagerService !== undefined && !pagerServices.has(route.pagerService)) {
+      ctx.addIssue({
+        code: 'custom', path: ['INCIDENT_ROUTES'],
+        message: `names PagerDuty service "${route.pagerService}" (for ${route.label}=${route.value}), which is not configured (PAGERDUTY_ROUTING_KEY is "default", PAGERDUTY_SERVICES the others)`,
+      });
+    }
   }
 
   if (e.ACCESS_ADMIN?.includes(EVERYONE)) {
@@ -307,6 +327,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       shutdownGraceMs: (e.SHUTDOWN_GRACE_SECONDS ?? 20) * 1000,
     }),
     pagerduty: pagerDutyConfig(e),
+    routes: Object.freeze(e.INCIDENT_ROUTES ?? []),
     access: accessPolicy({
       read: e.ACCESS_READ, respond: e.ACCESS_RESPOND, command: e.ACCESS_COMMAND, run: e.ACCESS_RUN, page: e.ACCESS_PAGE, admin: e.ACCESS_ADMIN,
     }),
@@ -331,6 +352,7 @@ function pagerDutyConfig(e: z.output<typeof envSchema>): PagerDutyConfig | undef
     apiUrl: (e.PAGERDUTY_API_URL ?? 'https://api.pagerduty.com/').replace(/\/?$/, '/'),
     minSeverity: e.PAGERDUTY_MIN_SEVERITY ?? 'sev2',
     webhookSecrets: Object.freeze(e.PAGERDUTY_WEBHOOK_SECRET ?? []),
+    routes: Object.freeze(e.INCIDENT_ROUTES ?? []),
   });
 }
 
