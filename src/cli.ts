@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createPrometheusMetricsSource } from './actions/prometheus.js';
+import { unconfiguredSteps } from './actions/requirements.js';
 import { loadConfig, readProcessEnv, type Config } from './config/config.js';
 import { readSecret } from './config/secrets.js';
 import { migrate } from './db/migrate.js';
@@ -13,6 +14,7 @@ import { createLogger, type Logger } from './lib/logger.js';
 import { startFirebreak } from './main.js';
 import { draftPostmortem } from './postmortem/draft.js';
 import { checkCommand, schemaCommand, testCommand, type CommandResult } from './playbooks/commands.js';
+import type { Playbook } from './playbooks/validate.js';
 
 const USAGE = `Usage: firebreak <command>
 
@@ -113,10 +115,26 @@ async function playbooksCommand(args: string[]): Promise<CommandResult> {
     else positional.push(rest[i]!);
   }
   const dir = positional[0] ?? (readProcessEnv().PLAYBOOKS_DIR || './playbooks');
-  if (sub === 'check' && positional.length <= 1 && !alertFile) return checkCommand(dir, (variable) => readSecret(variable) !== undefined);
+  if (sub === 'check' && positional.length <= 1 && !alertFile) return checkCommand(dir, (variable) => readSecret(variable) !== undefined, unconfiguredHere);
   if (sub === 'test' && alertFile && positional.length <= 1) return testCommand(dir, alertFile);
   if (sub === 'schema' && !rest.length) return schemaCommand();
   return { out: '', err: `firebreak: usage: playbooks check [dir] | playbooks test --alert <file> [dir] | playbooks schema\n`, code: 2 };
+}
+
+/** `playbooks check`'s warnings about actions this environment's configuration cannot serve. */
+function unconfiguredHere(playbooks: readonly Playbook[]): string[] {
+  let config: Config;
+  try {
+    config = loadConfig(readProcessEnv());
+  } catch (err) {
+    if (!(err instanceof FirebreakError)) throw err;
+    return [`the configuration here is invalid, so which actions it serves was not checked: ${err.message.split('\n').slice(1).join(' ').trim()}`];
+  }
+  const p = config.playbooks;
+  return unconfiguredSteps(playbooks, {
+    prometheusUrl: p.prometheusUrl, alertmanagerUrl: p.alertmanagerUrl, execAllowlist: p.execAllowlist, httpAllowedHosts: p.httpAllowedHosts,
+    slack: config.slack !== undefined, pagerduty: (config.pagerduty?.services.size ?? 0) > 0,
+  });
 }
 
 async function postmortemCommand(config: Config, logger: Logger, args: string[]): Promise<CommandResult> {

@@ -19,6 +19,17 @@ test('playbooks check: ok for the examples; every problem, with file and line, a
   const good = await run(['playbooks', 'check', EXAMPLES]);
   assert.equal(good.code, 0, good.err);
   assert.match(good.out, /ok {3}.*high-error-rate\.yml \(high-error-rate: 4 steps\)/);
+  // Run with no configuration: each step whose action is not configured is a warning, not a failure.
+  assert.match(good.err, /^WARN .*kube-pod-crash-looping\.yml:29: steps\[2\]\.action: prometheus\.query_range needs PROMETHEUS_URL, which is not set here/m);
+  const served = runCli(['playbooks', 'check', EXAMPLES], {
+    PROMETHEUS_URL: 'http://prometheus:9090', ALERTMANAGER_URL: 'http://alertmanager:9093', EXEC_ALLOWLIST: 'kubectl,cmctl,/usr/local/bin/disk-cleanup',
+    HTTP_ACTION_ALLOWED_HOSTS: 'deploy.internal', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: '0123456789abcdef', SLACK_INCIDENT_CHANNEL: 'C0INCIDENTS',
+  });
+  assert.equal(await served.exited, 0);
+  assert.equal(served.stderr(), '');
+  const invalid = runCli(['playbooks', 'check', EXAMPLES], { PROMETHEUS_URL: 'prometheus:9090' });
+  assert.equal(await invalid.exited, 0);
+  assert.match(invalid.stderr(), /^WARN the configuration here is invalid, so which actions it serves was not checked: - PROMETHEUS_URL: must be an http\(s\) URL/m);
   const dir = playbookDir({
     'a.yml': 'name: a\nmatch: [\'alertname="A"\']\nsteps:\n  - id: x\n    action: exec\n    with: { argv: [echo, "{{ alert.label.x }}"] }\n',
     'b.yaml': 'name: b\nmatch: [\'alertname=~"("\']\nsteps:\n  - id: y\n    action: wait\n    with: { duration: soon }\n',
