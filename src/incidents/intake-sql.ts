@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/db.js';
-import type { AlertNotice } from '../ingest/notification.js';
+import type { AlertNotice } from '../sources/model.js';
 import { OPEN_STATUSES_SQL as OPEN } from './types.js';
 import type { IncidentHead } from './incidents-sql.js';
 import type { AlertLookup, AlertStep } from './plan.js';

@@ -1,30 +1,5 @@
 import { z } from 'zod';
-
-/** One alert of a webhook, normalized: what firebreak keeps of it. */
-export interface AlertNotice {
-  fingerprint: string;
-  status: 'firing' | 'resolved';
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  /** As Alertmanager sent it (up to nanoseconds); Postgres keeps microseconds. */
-  startsAt: string;
-  /** null while firing (Alertmanager sends the zero time 0001-01-01). */
-  endsAt: string | null;
-  generatorUrl: string | null;
-}
-
-/** An Alertmanager webhook (payload version 4), normalized. */
-export interface Notification {
-  groupKey: string;
-  status: 'firing' | 'resolved';
-  receiver: string;
-  groupLabels: Record<string, string>;
-  commonLabels: Record<string, string>;
-  commonAnnotations: Record<string, string>;
-  externalUrl: string | null;
-  truncatedAlerts: number;
-  alerts: AlertNotice[];
-}
+import type { Notification, ParsedNotification, PayloadProblem } from '../model.js';
 
 // RFC 3339 as Go's time package writes it; Date.parse alone accepts far looser strings. Years
 // 0001-9999 only: Postgres refuses year 0.
@@ -78,15 +53,6 @@ const notificationSchema = z
       seen.add(a.fingerprint);
     });
   });
-
-/** Why a payload was refused: the path of the first bad field, and what is wrong with it. */
-export interface PayloadProblem {
-  path: string;
-  message: string;
-}
-
-/** A payload's verdict: the normalized notification, or why it was refused. */
-export type ParsedNotification = { ok: true; value: Notification } | { ok: false; problem: PayloadProblem };
 
 /**
  * Validates a parsed JSON body as an Alertmanager webhook and normalizes it. Given the JSON `text`
