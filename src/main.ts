@@ -13,6 +13,7 @@ import { describeDatabase, openDatabase } from './db/open.js';
 import { startHttpServer } from './http/server.js';
 import { createPagerDutyWebhookHandler } from './http/pagerduty-webhook.js';
 import { createWebhookHandler } from './http/webhook.js';
+import { parseGrafanaNotification } from './sources/grafana/notification.js';
 import { isIncidentOpen } from './incidents/incidents-sql.js';
 import { pageIncident } from './incidents/pages-sql.js';
 import { FIREBREAK_ACTOR } from './incidents/types.js';
@@ -105,6 +106,11 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       maxBytes: config.webhookMaxBytes,
       mayStartPlaybook: registry.matchesAny,
     });
+    const grafanaWebhook = createWebhookHandler({
+      db, queue, clock, logger, metrics, webhookToken: config.grafanaWebhookToken, webhookUnauthenticated: config.webhookUnauthenticated,
+      maxBytes: config.webhookMaxBytes, mayStartPlaybook: registry.matchesAny,
+      parse: (json) => parseGrafanaNotification(json), tokenVariable: 'GRAFANA_WEBHOOK_TOKEN',
+    });
     const checkReady = async () => {
       const pending = await pendingMigrations(db);
       return pending > 0 ? `${pending} migration(s) not applied` : undefined;
@@ -171,7 +177,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       } },
     ]);
     const pagerDutyWebhook = pd?.webhookSecrets.length ? createPagerDutyWebhookHandler({ db, queue, clock, logger, secrets: pd.webhookSecrets }) : undefined;
-    const http = await startHttpServer({ logger, metrics, webhook, checkReady, slackEvents: slackApp?.events, pagerDutyWebhook }, config.port, config.host);
+    const http = await startHttpServer({ logger, metrics, webhook, grafanaWebhook, checkReady, slackEvents: slackApp?.events, pagerDutyWebhook }, config.port, config.host);
     slackApp?.start();
     logger.info({ url: http.url }, 'firebreak is listening');
     await identity?.settled(IDENTITY_WAIT_MS);

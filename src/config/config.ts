@@ -15,6 +15,8 @@ export interface Config {
   readonly database: DatabaseConfig;
   /** Bearer token Alertmanager must send; undefined → only loopback clients are accepted. */
   readonly webhookToken: string | undefined;
+  /** Bearer token Grafana's webhook contact point must send; undefined → only loopback clients are accepted there. */
+  readonly grafanaWebhookToken: string | undefined;
   /** No token, and webhooks from anywhere accepted all the same: said explicitly (ALERTMANAGER_WEBHOOK_UNAUTHENTICATED). */
   readonly webhookUnauthenticated: boolean;
   readonly webhookMaxBytes: number;
@@ -144,6 +146,9 @@ const envSchema = z.object({
     z.string().regex(/^[\x21-\x7e]+$/, { error: 'must be printable ASCII without spaces (it travels in an HTTP header)' }),
   ),
   ALERTMANAGER_WEBHOOK_UNAUTHENTICATED: optional(boolean()),
+  GRAFANA_WEBHOOK_TOKEN: optional(
+    z.string().regex(/^[\x21-\x7e]+$/, { error: 'must be printable ASCII without spaces (it travels in an HTTP header)' }),
+  ),
   // 1 KiB floor: below that not even one alert fits. 1 GiB ceiling: the body is held in memory.
   WEBHOOK_MAX_BYTES: optional(integer(1024, 1024 * 1024 * 1024)),
   LOG_LEVEL: optional(
@@ -202,7 +207,8 @@ const envSchema = z.object({
   PAGERDUTY_WEBHOOK_SECRET: optional(list(/^[\x21-\x2b\x2d-\x7e]{8,}$/, 'webhook signing secrets (8+ printable characters), separated by commas')),
 }).superRefine((e, ctx) => {
   // Alertmanager's API is unauthenticated by default: whoever reaches firebreak without a token can open incidents.
-  if (!e.ALERTMANAGER_WEBHOOK_TOKEN && e.HOST && !isLoopbackHost(e.HOST) && !e.ALERTMANAGER_WEBHOOK_UNAUTHENTICATED) {
+  // A source whose token is unset still takes only loopback clients, whatever HOST is.
+  if (!e.ALERTMANAGER_WEBHOOK_TOKEN && !e.GRAFANA_WEBHOOK_TOKEN && e.HOST && !isLoopbackHost(e.HOST) && !e.ALERTMANAGER_WEBHOOK_UNAUTHENTICATED) {
     ctx.addIssue({
       code: 'custom', path: ['HOST'],
       message: 'is not a loopback address and ALERTMANAGER_WEBHOOK_TOKEN is not set: set the token (or ALERTMANAGER_WEBHOOK_UNAUTHENTICATED=true to accept webhooks from anyone who can reach firebreak)',
@@ -253,7 +259,7 @@ const envSchema = z.object({
 
 /** Variables whose values must never be echoed back in an error message. */
 const SECRET_VARIABLES = new Set([
-  'DATABASE_URL', 'ALERTMANAGER_WEBHOOK_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN',
+  'DATABASE_URL', 'ALERTMANAGER_WEBHOOK_TOKEN', 'GRAFANA_WEBHOOK_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN',
   'PAGERDUTY_ROUTING_KEY', 'PAGERDUTY_SERVICES', 'PAGERDUTY_API_TOKEN', 'PAGERDUTY_WEBHOOK_SECRET',
 ]);
 
@@ -287,13 +293,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return Object.freeze({
     port: e.PORT ?? 3000,
     // Without a token, only this host may send webhooks: by default, only this host can connect.
-    host: e.HOST ?? (e.ALERTMANAGER_WEBHOOK_TOKEN || e.ALERTMANAGER_WEBHOOK_UNAUTHENTICATED ? '0.0.0.0' : '127.0.0.1'),
+    host: e.HOST ?? (e.ALERTMANAGER_WEBHOOK_TOKEN || e.GRAFANA_WEBHOOK_TOKEN || e.ALERTMANAGER_WEBHOOK_UNAUTHENTICATED ? '0.0.0.0' : '127.0.0.1'),
     database: Object.freeze(
       e.DATABASE_URL
         ? { kind: 'postgres' as const, url: e.DATABASE_URL }
         : { kind: 'pglite' as const, dataDir: e.FIREBREAK_DATA_DIR ?? './data' },
     ),
     webhookToken: e.ALERTMANAGER_WEBHOOK_TOKEN,
+    grafanaWebhookToken: e.GRAFANA_WEBHOOK_TOKEN,
     webhookUnauthenticated: e.ALERTMANAGER_WEBHOOK_UNAUTHENTICATED ?? false,
     webhookMaxBytes: e.WEBHOOK_MAX_BYTES ?? 16 * 1024 * 1024,
     logLevel: e.LOG_LEVEL ?? 'info',

@@ -30,6 +30,8 @@ export const REDACTED_PATHS = [
   '*.databaseUrl',
   'webhookToken',
   '*.webhookToken',
+  'grafanaWebhookToken',
+  '*.grafanaWebhookToken',
   'database.url',
   '*.database.url',
   'config.*Token',

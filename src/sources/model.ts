@@ -14,6 +14,18 @@ export interface AlertNotice {
   /** null while firing (Alertmanager sends the zero time 0001-01-01). */
   endsAt: string | null;
   generatorUrl: string | null;
+  /** What Grafana adds to an alert it sends (sources/grafana); absent for Alertmanager's. */
+  grafana?: GrafanaExtras;
+}
+
+/** Grafana's links and values of one alert: shown on the card and in the postmortem. URLs are untrusted. */
+export interface GrafanaExtras {
+  orgId: number;
+  silenceUrl: string | null;
+  dashboardUrl: string | null;
+  panelUrl: string | null;
+  /** The values of the rule's queries and expressions when it was evaluated (refId → value). */
+  values: Record<string, number>;
 }
 
 /** A notification about one group of alerts (an Alertmanager or Grafana webhook), normalized. */

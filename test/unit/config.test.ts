@@ -7,7 +7,7 @@ import { isLoopback, isLoopbackHost } from '../../src/lib/loopback.js';
 test('defaults: embedded database in ./data, port 3000 on loopback only (no token), 16 MiB bodies', () => {
   assert.deepEqual(loadConfig({}), {
     port: 3000, host: '127.0.0.1', database: { kind: 'pglite', dataDir: './data' },
-    webhookToken: undefined, webhookUnauthenticated: false, webhookMaxBytes: 16777216, logLevel: 'info', slack: undefined, pagerduty: undefined,
+    webhookToken: undefined, grafanaWebhookToken: undefined, webhookUnauthenticated: false, webhookMaxBytes: 16777216, logLevel: 'info', slack: undefined, pagerduty: undefined,
     jobs: { leaseMs: 30_000, concurrency: { steps: 8, notify: 4, internal: 2 }, keepDoneMs: 86_400_000, keepFailedMs: 14 * 86_400_000, shutdownGraceMs: 20_000 },
     playbooks: {
       dir: './playbooks', execAllowlist: [], execPath: '/usr/local/bin:/usr/bin:/bin', execEnv: {}, httpAllowedHosts: [],

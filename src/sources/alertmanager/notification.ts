@@ -13,9 +13,9 @@ const isUnstorable = (s: string) => SUSPECT.test(s) && UNSTORABLE.test(s);
 // JSON, and bytes that are not UTF-8 (a surrogate among them) decode to U+FFFD. Text without such an
 // escape parses to storable strings only, and their walk is skipped.
 const UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
-const GO_ZERO_TIME = /^0001-01-01T00:00:00(\.0+)?Z$/;
+export const GO_ZERO_TIME = /^0001-01-01T00:00:00(\.0+)?Z$/;
 
-const isTimestamp = (s: string) => RFC3339.test(s) && !Number.isNaN(Date.parse(s));
+export const isTimestamp = (s: string) => RFC3339.test(s) && !Number.isNaN(Date.parse(s));
 const timestamp = z.string().refine(isTimestamp, { error: 'must be an RFC 3339 timestamp' });
 const labelSet = z.record(z.string(), z.string({ error: 'label values must be strings' }));
 
@@ -136,7 +136,7 @@ function normalize(n: z.input<typeof notificationSchema>): Notification {
 }
 
 /** The first string (key or value) Postgres could not store, so it is refused as 400, not retried as 500. */
-function findUnstorableText(value: unknown): PayloadProblem | undefined {
+export function findUnstorableText(value: unknown): PayloadProblem | undefined {
   const found = unstorablePath(value);
   if (!found) return undefined;
   const { reversed, key } = found;
