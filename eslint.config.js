@@ -20,6 +20,7 @@ const LAYERS = {
   actions: ['incidents', 'playbooks', 'postmortem', 'runner', 'lib'],
   config: ['access', 'db', 'incidents', 'queue', 'lib'],
   pagerduty: ['config', 'db', 'incidents', 'queue', 'lib'],
+  kubernetes: ['actions', 'config', 'lib'],
   scheduler: ['db', 'lib'],
   http: ['db', 'incidents', 'sources', 'queue', 'lib'],
   slack: ['access', 'config', 'db', 'http', 'incidents', 'playbooks', 'postmortem', 'queue', 'runner', 'lib'],
@@ -90,7 +91,7 @@ export default tseslint.config(
     // Dependencies point inward (docs/architecture.md): the domain and the runner know no vendor.
     files: ['src/access/**', 'src/queue/**', 'src/incidents/**', 'src/runner/**', 'src/sources/**', 'src/playbooks/**', 'src/actions/**', 'src/scheduler/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['@slack/*', '@pagerduty/*', '**/slack/*', '**/pagerduty/*', '**/http/*'] }],
+      'no-restricted-imports': ['error', { patterns: ['@slack/*', '@pagerduty/*', '@kubernetes/*', '**/slack/*', '**/pagerduty/*', '**/kubernetes/*', '**/http/*'] }],
     },
   },
   {
@@ -106,7 +107,7 @@ export default tseslint.config(
       'src/runner/decide.ts', 'src/runner/approvers.ts', 'src/runner/call-action.ts', 'src/queue/backoff.ts',
     ],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['pg', '@electric-sql/*', 'node:http', 'node:fs', '@slack/*', '@pagerduty/*', '**/db/*'] }],
+      'no-restricted-imports': ['error', { patterns: ['pg', '@electric-sql/*', 'node:http', 'node:fs', '@slack/*', '@pagerduty/*', '@kubernetes/*', '**/db/*'] }],
     },
   },
 );

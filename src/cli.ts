@@ -133,7 +133,7 @@ function unconfiguredHere(playbooks: readonly Playbook[]): string[] {
   const p = config.playbooks;
   return unconfiguredSteps(playbooks, {
     prometheusUrl: p.prometheusUrl, alertmanagerUrl: p.alertmanagerUrl, execAllowlist: p.execAllowlist, httpAllowedHosts: p.httpAllowedHosts,
-    slack: config.slack !== undefined, pagerduty: (config.pagerduty?.services.size ?? 0) > 0,
+    slack: config.slack !== undefined, pagerduty: (config.pagerduty?.services.size ?? 0) > 0, kubernetes: config.kubernetes !== undefined,
   });
 }
 

@@ -14,6 +14,7 @@ import { startHttpServer } from './http/server.js';
 import { createPagerDutyWebhookHandler } from './http/pagerduty-webhook.js';
 import { createWebhookHandler } from './http/webhook.js';
 import { parseGrafanaNotification } from './sources/grafana/notification.js';
+import { createKubernetesClient } from './kubernetes/client.js';
 import { isIncidentOpen } from './incidents/incidents-sql.js';
 import { pageIncident } from './incidents/pages-sql.js';
 import { FIREBREAK_ACTOR } from './incidents/types.js';
@@ -131,6 +132,10 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       prometheusUrl: p.prometheusUrl, alertmanagerUrl: p.alertmanagerUrl,
       chat: slackApi ? createSlackChat(slackApi, db, config.slack!.incidentChannel) : undefined,
       page,
+      kubernetes: {
+        port: config.kubernetes && createKubernetesClient(config.kubernetes),
+        namespaces: config.kubernetes?.namespaces ?? [], kinds: config.kubernetes?.kinds ?? [],
+      },
       // One byte over the evidence cap, so that a cut is known and recorded.
       captureBytes: p.evidenceMaxBytes + 1,
     });

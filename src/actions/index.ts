@@ -5,6 +5,7 @@ import type { ChatPort } from '../runner/ports.js';
 import { createSilenceAction } from './alertmanager-silence.js';
 import { createExecAction } from './exec.js';
 import { createHttpAction } from './http.js';
+import { createKubernetesActions, type KubernetesActionDeps } from './kubernetes.js';
 import { createPagerDutyTriggerAction, type PageFn } from './pagerduty-trigger.js';
 import { createPrometheusQueryAction, createPrometheusRangeAction } from './prometheus.js';
 import { createSlackMessageAction } from './slack-message.js';
@@ -24,6 +25,8 @@ export interface ActionDeps {
   chat: ChatPort | undefined;
   /** Undefined when PagerDuty is off. */
   page: PageFn | undefined;
+  /** The Kubernetes API and what steps may touch there; port undefined when it is not configured. */
+  kubernetes: KubernetesActionDeps;
   /** Bytes an action keeps of a response or of each output stream. */
   captureBytes: number;
 }
@@ -39,5 +42,6 @@ export function createActions(deps: ActionDeps): Record<ActionName, Action> {
     'slack.message': createSlackMessageAction({ chat: deps.chat }),
     'pagerduty.trigger': createPagerDutyTriggerAction({ page: deps.page }),
     wait: createWaitAction(),
+    ...createKubernetesActions(deps.kubernetes),
   };
 }

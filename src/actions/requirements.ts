@@ -10,6 +10,8 @@ export interface ActionSetup {
   httpAllowedHosts: readonly string[];
   slack: boolean;
   pagerduty: boolean;
+  /** KUBERNETES_NAMESPACES is set. */
+  kubernetes: boolean;
 }
 
 const listed = (list: readonly string[]) => (list.length ? ` (${list.join(', ')})` : ', which is empty');
@@ -47,6 +49,11 @@ function missing(action: ActionName, params: Record<string, unknown>, setup: Act
       return setup.pagerduty ? undefined : `${action} needs PagerDuty (PAGERDUTY_ROUTING_KEY or PAGERDUTY_SERVICES), which is not set`;
     case 'wait':
       return undefined;
+    case 'kubernetes.logs':
+    case 'kubernetes.events':
+    case 'kubernetes.rollout_restart':
+    case 'kubernetes.scale':
+      return setup.kubernetes ? undefined : `${action} needs Kubernetes (KUBERNETES_NAMESPACES), which is not set`;
   }
 }
 

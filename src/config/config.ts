@@ -31,6 +31,18 @@ export interface Config {
   readonly access: AccessPolicy;
   /** INCIDENT_ROUTES: a team's incidents to its channel (and PagerDuty service), first match wins. */
   readonly routes: readonly IncidentRoute[];
+  /** Undefined when the kubernetes.* actions are off (KUBERNETES_NAMESPACES unset). */
+  readonly kubernetes: KubernetesConfig | undefined;
+}
+
+/** What kubernetes.* steps may touch, and how firebreak reaches the API server. */
+export interface KubernetesConfig {
+  /** Namespaces steps may read and change; `*`: every one the service account may. */
+  readonly namespaces: readonly string[];
+  /** Workload kinds steps may restart or scale. */
+  readonly kinds: readonly string[];
+  /** A kubeconfig file (its current context); undefined: the pod's service account (in-cluster). */
+  readonly kubeconfig: string | undefined;
 }
 
 /** How the job queue runs in this process. */
@@ -195,6 +207,9 @@ const envSchema = z.object({
     if (!route) ctx.addIssue({ code: 'custom', message: `must be label=value:channel[:pagerduty-service] items, separated by commas: "${item}" is not (team=payments:C0PAYMENTS:payments)` });
     return route!;
   }))),
+  KUBERNETES_NAMESPACES: optional(list(/^(\*|[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)$/, 'namespace names (or *), separated by commas')),
+  KUBERNETES_KINDS: optional(list(/^(deployment|statefulset|daemonset)$/, 'deployment, statefulset or daemonset, separated by commas')),
+  KUBERNETES_KUBECONFIG: optional(z.string()),
   PAGERDUTY_ROUTING_KEY: optional(z.string().regex(ROUTING_KEY, { error: 'must be an Events API v2 integration key (32 letters and digits)' })),
   PAGERDUTY_SERVICES: optional(
     list(new RegExp(`^[a-z0-9][a-z0-9_-]{0,62}=${ROUTING_KEY.source.slice(1, -1)}(/P[A-Z0-9]{2,})?$`), 'name=routing_key or name=routing_key/ESCALATION_POLICY_ID items, separated by commas'),
@@ -335,6 +350,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }),
     pagerduty: pagerDutyConfig(e),
     routes: Object.freeze(e.INCIDENT_ROUTES ?? []),
+    kubernetes: e.KUBERNETES_NAMESPACES
+      ? Object.freeze({
+        namespaces: Object.freeze(e.KUBERNETES_NAMESPACES),
+        kinds: Object.freeze(e.KUBERNETES_KINDS ?? ['deployment', 'statefulset']),
+        kubeconfig: e.KUBERNETES_KUBECONFIG,
+      })
+      : undefined,
     access: accessPolicy({
       read: e.ACCESS_READ, respond: e.ACCESS_RESPOND, command: e.ACCESS_COMMAND, run: e.ACCESS_RUN, page: e.ACCESS_PAGE, admin: e.ACCESS_ADMIN,
     }),
