@@ -21,6 +21,7 @@ const LAYERS = {
   config: ['access', 'db', 'incidents', 'queue', 'lib'],
   pagerduty: ['config', 'db', 'incidents', 'queue', 'lib'],
   kubernetes: ['actions', 'config', 'lib'],
+  tickets: ['actions', 'config', 'lib'],
   scheduler: ['db', 'lib'],
   http: ['db', 'incidents', 'sources', 'queue', 'lib'],
   slack: ['access', 'config', 'db', 'http', 'incidents', 'playbooks', 'postmortem', 'queue', 'runner', 'lib'],

@@ -15,6 +15,7 @@ import { createPagerDutyWebhookHandler } from './http/pagerduty-webhook.js';
 import { createWebhookHandler } from './http/webhook.js';
 import { parseGrafanaNotification } from './sources/grafana/notification.js';
 import { createKubernetesClient } from './kubernetes/client.js';
+import { createJiraClient } from './tickets/jira.js';
 import { isIncidentOpen } from './incidents/incidents-sql.js';
 import { pageIncident } from './incidents/pages-sql.js';
 import { FIREBREAK_ACTOR } from './incidents/types.js';
@@ -136,6 +137,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
         port: config.kubernetes && createKubernetesClient(config.kubernetes),
         namespaces: config.kubernetes?.namespaces ?? [], kinds: config.kubernetes?.kinds ?? [],
       },
+      jira: config.jira && createJiraClient(config.jira),
       // One byte over the evidence cap, so that a cut is known and recorded.
       captureBytes: p.evidenceMaxBytes + 1,
     });

@@ -5,6 +5,7 @@ import type { ChatPort } from '../runner/ports.js';
 import { createSilenceAction } from './alertmanager-silence.js';
 import { createExecAction } from './exec.js';
 import { createHttpAction } from './http.js';
+import { createJiraAction, type JiraPort } from './jira.js';
 import { createKubernetesActions, type KubernetesActionDeps } from './kubernetes.js';
 import { createPagerDutyTriggerAction, type PageFn } from './pagerduty-trigger.js';
 import { createPrometheusQueryAction, createPrometheusRangeAction } from './prometheus.js';
@@ -27,6 +28,8 @@ export interface ActionDeps {
   page: PageFn | undefined;
   /** The Kubernetes API and what steps may touch there; port undefined when it is not configured. */
   kubernetes: KubernetesActionDeps;
+  /** Undefined when Jira is not configured. */
+  jira: JiraPort | undefined;
   /** Bytes an action keeps of a response or of each output stream. */
   captureBytes: number;
 }
@@ -43,5 +46,6 @@ export function createActions(deps: ActionDeps): Record<ActionName, Action> {
     'pagerduty.trigger': createPagerDutyTriggerAction({ page: deps.page }),
     wait: createWaitAction(),
     ...createKubernetesActions(deps.kubernetes),
+    'jira.create_issue': createJiraAction({ port: deps.jira }),
   };
 }

@@ -12,6 +12,8 @@ export interface ActionSetup {
   pagerduty: boolean;
   /** KUBERNETES_NAMESPACES is set. */
   kubernetes: boolean;
+  /** JIRA_URL, JIRA_EMAIL and JIRA_API_TOKEN are set. */
+  jira: boolean;
 }
 
 const listed = (list: readonly string[]) => (list.length ? ` (${list.join(', ')})` : ', which is empty');
@@ -54,6 +56,8 @@ function missing(action: ActionName, params: Record<string, unknown>, setup: Act
     case 'kubernetes.rollout_restart':
     case 'kubernetes.scale':
       return setup.kubernetes ? undefined : `${action} needs Kubernetes (KUBERNETES_NAMESPACES), which is not set`;
+    case 'jira.create_issue':
+      return setup.jira ? undefined : `${action} needs Jira (JIRA_URL, JIRA_EMAIL, JIRA_API_TOKEN), which is not set`;
   }
 }
 

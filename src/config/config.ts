@@ -33,6 +33,16 @@ export interface Config {
   readonly routes: readonly IncidentRoute[];
   /** Undefined when the kubernetes.* actions are off (KUBERNETES_NAMESPACES unset). */
   readonly kubernetes: KubernetesConfig | undefined;
+  /** Undefined when jira.create_issue is off. */
+  readonly jira: JiraConfig | undefined;
+}
+
+/** Where jira.create_issue files issues. */
+export interface JiraConfig {
+  /** The site, like https://example.atlassian.net/ (ending in a slash). */
+  readonly url: string;
+  readonly email: string;
+  readonly apiToken: string;
 }
 
 /** What kubernetes.* steps may touch, and how firebreak reaches the API server. */
@@ -210,6 +220,9 @@ const envSchema = z.object({
   KUBERNETES_NAMESPACES: optional(list(/^(\*|[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)$/, 'namespace names (or *), separated by commas')),
   KUBERNETES_KINDS: optional(list(/^(deployment|statefulset|daemonset)$/, 'deployment, statefulset or daemonset, separated by commas')),
   KUBERNETES_KUBECONFIG: optional(z.string()),
+  JIRA_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+  JIRA_EMAIL: optional(z.string().regex(/^[^\s@]+@[^\s@]+$/, { error: 'must be the email of the Jira account' })),
+  JIRA_API_TOKEN: optional(z.string().regex(/^[\x21-\x7e]{8,}$/, { error: 'must be an API token (printable, no spaces)' })),
   PAGERDUTY_ROUTING_KEY: optional(z.string().regex(ROUTING_KEY, { error: 'must be an Events API v2 integration key (32 letters and digits)' })),
   PAGERDUTY_SERVICES: optional(
     list(new RegExp(`^[a-z0-9][a-z0-9_-]{0,62}=${ROUTING_KEY.source.slice(1, -1)}(/P[A-Z0-9]{2,})?$`), 'name=routing_key or name=routing_key/ESCALATION_POLICY_ID items, separated by commas'),
@@ -239,6 +252,11 @@ const envSchema = z.object({
   const leaked = e.EXEC_ENV?.filter(isFirebreakSecret);
   if (leaked?.length) {
     ctx.addIssue({ code: 'custom', path: ['EXEC_ENV'], message: `must not name firebreak's own secrets (${leaked.join(', ')}): they stay in firebreak` });
+  }
+
+  const jiraVars = ['JIRA_URL', 'JIRA_EMAIL', 'JIRA_API_TOKEN'] as const;
+  if (jiraVars.some((v) => e[v] !== undefined)) {
+    for (const v of jiraVars) if (e[v] === undefined) ctx.addIssue({ code: 'custom', path: [v], message: `is required with ${jiraVars.filter((x) => x !== v).join(' and ')}` });
   }
 
   const pagerServices = new Set([...(e.PAGERDUTY_ROUTING_KEY ? [DEFAULT_PAGER_SERVICE] : []), ...(e.PAGERDUTY_SERVICES ?? []).map((s) => s.split('=')[0]!)]);
@@ -275,7 +293,7 @@ const envSchema = z.object({
 /** Variables whose values must never be echoed back in an error message. */
 const SECRET_VARIABLES = new Set([
   'DATABASE_URL', 'ALERTMANAGER_WEBHOOK_TOKEN', 'GRAFANA_WEBHOOK_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN',
-  'PAGERDUTY_ROUTING_KEY', 'PAGERDUTY_SERVICES', 'PAGERDUTY_API_TOKEN', 'PAGERDUTY_WEBHOOK_SECRET',
+  'PAGERDUTY_ROUTING_KEY', 'PAGERDUTY_SERVICES', 'PAGERDUTY_API_TOKEN', 'PAGERDUTY_WEBHOOK_SECRET', 'JIRA_API_TOKEN',
 ]);
 
 /** firebreak's credentials and the playbooks' `{{ secret.NAME }}` values: never handed to an exec step. */
@@ -356,6 +374,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         kinds: Object.freeze(e.KUBERNETES_KINDS ?? ['deployment', 'statefulset']),
         kubeconfig: e.KUBERNETES_KUBECONFIG,
       })
+      : undefined,
+    jira: e.JIRA_URL && e.JIRA_EMAIL && e.JIRA_API_TOKEN
+      ? Object.freeze({ url: e.JIRA_URL.replace(/\/?$/, '/'), email: e.JIRA_EMAIL, apiToken: e.JIRA_API_TOKEN })
       : undefined,
     access: accessPolicy({
       read: e.ACCESS_READ, respond: e.ACCESS_RESPOND, command: e.ACCESS_COMMAND, run: e.ACCESS_RUN, page: e.ACCESS_PAGE, admin: e.ACCESS_ADMIN,

@@ -29,6 +29,8 @@ export const REDACTED_PATHS = [
   'databaseUrl',
   '*.databaseUrl',
   'webhookToken',
+  'apiToken',
+  '*.apiToken',
   '*.webhookToken',
   'grafanaWebhookToken',
   '*.grafanaWebhookToken',

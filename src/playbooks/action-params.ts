@@ -8,7 +8,7 @@ import { DURATION_PATTERN } from '../lib/duration.js';
  */
 export const ACTION_NAMES = [
   'http', 'exec', 'prometheus.query', 'prometheus.query_range', 'alertmanager.silence', 'slack.message', 'pagerduty.trigger', 'wait',
-  'kubernetes.logs', 'kubernetes.events', 'kubernetes.rollout_restart', 'kubernetes.scale',
+  'kubernetes.logs', 'kubernetes.events', 'kubernetes.rollout_restart', 'kubernetes.scale', 'jira.create_issue',
 ] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 
@@ -99,6 +99,13 @@ export function paramSchemas(mode: Mode) {
       kind: z.enum(['deployment', 'statefulset']).default('deployment').describe('In KUBERNETES_KINDS.'),
       name: k8sName(mode, 'The workload to scale.'),
       replicas: z.number().int().min(0).max(1000).describe('The replicas it should have.'),
+    }).strict(),
+    'jira.create_issue': z.object({
+      project: z.string().regex(/^[A-Z][A-Z0-9_]{0,49}$/, { error: 'must be a Jira project key like OPS' }).describe('The project key.'),
+      summary: z.string().min(1).max(255).describe('The issue\'s summary.'),
+      description: z.string().max(30_000).optional().describe('Plain text; firebreak adds the incident it is for.'),
+      issue_type: z.string().min(1).max(60).default('Task').describe('Task, Bug, …'),
+      labels: z.array(z.string().regex(/^[^\s]{1,255}$/, { error: 'must be a label without spaces' })).max(20).optional(),
     }).strict(),
   } satisfies Record<ActionName, z.ZodType>;
 }

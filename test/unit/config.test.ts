@@ -14,7 +14,7 @@ test('defaults: embedded database in ./data, port 3000 on loopback only (no toke
       prometheusUrl: undefined, alertmanagerUrl: undefined, evidenceMaxBytes: 1048576,
     },
     access: { read: ['*'], respond: ['*'], command: ['*'], run: ['*'], page: ['*'], admin: [] },
-    routes: [], kubernetes: undefined,
+    routes: [], kubernetes: undefined, jira: undefined,
   });
 });
 

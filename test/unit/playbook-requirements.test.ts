@@ -41,10 +41,10 @@ steps:
 `,
 });
 
-const NOTHING: ActionSetup = { prometheusUrl: undefined, alertmanagerUrl: undefined, execAllowlist: [], httpAllowedHosts: [], slack: false, pagerduty: false, kubernetes: false };
+const NOTHING: ActionSetup = { prometheusUrl: undefined, alertmanagerUrl: undefined, execAllowlist: [], httpAllowedHosts: [], slack: false, pagerduty: false, kubernetes: false, jira: false };
 const EVERYTHING: ActionSetup = {
   prometheusUrl: 'http://prometheus:9090/', alertmanagerUrl: 'http://am:9093/', execAllowlist: ['kubectl'],
-  httpAllowedHosts: ['deploy.internal', '*.svc.cluster.local'], slack: true, pagerduty: true, kubernetes: true,
+  httpAllowedHosts: ['deploy.internal', '*.svc.cluster.local'], slack: true, pagerduty: true, kubernetes: true, jira: true,
 };
 
 test('playbooks check warns, with file and line, of each step whose action is not configured here; exit 0', async () => {
