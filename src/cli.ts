@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createPrometheusMetricsSource } from './actions/prometheus.js';
 import { unconfiguredSteps } from './actions/requirements.js';
@@ -8,11 +8,15 @@ import { readSecret } from './config/secrets.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
 import { incidentIdByNumber } from './incidents/incidents-sql.js';
+import { incidentView } from './incidents/queries.js';
 import { describeError, ErrorCode, FirebreakError } from './lib/errors.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { startFirebreak } from './main.js';
+import { actionItems } from './postmortem/action-items.js';
 import { draftPostmortem } from './postmortem/draft.js';
+import { fileActionItems } from './tickets/action-items.js';
+import { createJiraClient } from './tickets/jira.js';
 import { checkCommand, schemaCommand, testCommand, type CommandResult } from './playbooks/commands.js';
 import type { Playbook } from './playbooks/validate.js';
 
@@ -28,6 +32,10 @@ Commands:
   postmortem INC-n [--out <dir>]         print the incident's postmortem draft, built now from the
                                          database (and PROMETHEUS_URL); --out also writes it and its
                                          charts (PNG) into <dir>
+  tickets INC-n --from <file.md> --project <KEY>
+                                         file each row of the "Action items" table of the
+                                         incident's postmortem (edited Markdown) as a Jira issue,
+                                         once (needs JIRA_URL, JIRA_EMAIL, JIRA_API_TOKEN)
   help                                   show this help
 
 [dir] defaults to PLAYBOOKS_DIR, or ./playbooks. A running server reloads its playbooks on SIGHUP.
@@ -48,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
     await new Promise((resolve) => process.stderr.write(result.err, resolve));
     return result.code;
   }
-  if (command !== 'start' && command !== 'migrate' && command !== 'postmortem') {
+  if (command !== 'start' && command !== 'migrate' && command !== 'postmortem' && command !== 'tickets') {
     process.stderr.write(`firebreak: unknown command "${command}"\n\n${USAGE}\n`);
     return 2;
   }
@@ -67,6 +75,13 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === 'postmortem') {
     const result = await postmortemCommand(config, logger, argv.slice(1));
+    await new Promise((resolve) => process.stdout.write(result.out, resolve));
+    await new Promise((resolve) => process.stderr.write(result.err, resolve));
+    return result.code;
+  }
+
+  if (command === 'tickets') {
+    const result = await ticketsCommand(config, logger, argv.slice(1));
     await new Promise((resolve) => process.stdout.write(result.out, resolve));
     await new Promise((resolve) => process.stderr.write(result.err, resolve));
     return result.code;
@@ -136,6 +151,39 @@ function unconfiguredHere(playbooks: readonly Playbook[]): string[] {
     slack: config.slack !== undefined, pagerduty: (config.pagerduty?.services.size ?? 0) > 0, kubernetes: config.kubernetes !== undefined,
     jira: config.jira !== undefined,
   });
+}
+
+/** `firebreak tickets INC-n --from <file.md> --project <KEY>`: the postmortem's action items as Jira issues, once each. */
+async function ticketsCommand(config: Config, logger: Logger, args: string[]): Promise<CommandResult> {
+  const usage = { out: '', err: 'firebreak: usage: tickets INC-n --from <postmortem.md> --project <KEY>\n', code: 2 };
+  const ref = /^inc-(\d{1,9})$/i.exec(args[0] ?? '');
+  const option = (name: string) => {
+    const i = args.indexOf(name);
+    return i > 0 ? args[i + 1] : undefined;
+  };
+  const [from, project] = [option('--from'), option('--project')];
+  if (!ref || !from || !project || args.length !== 5) return usage;
+  if (!/^[A-Z][A-Z0-9_]{0,49}$/.test(project)) return { out: '', err: `firebreak: --project must be a Jira project key like OPS, got ${project}\n`, code: 2 };
+  if (!config.jira) return { out: '', err: 'firebreak: Jira is not configured (JIRA_URL, JIRA_EMAIL, JIRA_API_TOKEN): nothing was filed\n', code: 1 };
+  let items;
+  try {
+    items = actionItems(await readFile(from, 'utf8'));
+  } catch (err) {
+    return { out: '', err: `firebreak: cannot read ${from}: ${(err as Error).message}\n`, code: 2 };
+  }
+  if (!items.length) return { out: '', err: `firebreak: ${from} has no action items (rows of the table under "## Action items"): nothing was filed\n`, code: 1 };
+  const db = await openDatabase(config.database, logger);
+  try {
+    await migrate(db);
+    const number = Number(ref[1]);
+    const id = await incidentIdByNumber(db, number);
+    if (id === null) return { out: '', err: `firebreak: there is no incident INC-${number}\n`, code: 1 };
+    const { title } = (await incidentView(db, id))!;
+    const filed = await fileActionItems(createJiraClient(config.jira), { id, ref: `INC-${number}`, title }, project, items);
+    return { out: filed.map((f) => `${f.ticket.key} ${f.created ? 'filed' : 'already filed'}: ${f.action} (${f.ticket.url})\n`).join(''), err: '', code: 0 };
+  } finally {
+    await db.close();
+  }
 }
 
 async function postmortemCommand(config: Config, logger: Logger, args: string[]): Promise<CommandResult> {
