@@ -13,7 +13,7 @@ import { migrate } from '../src/db/migrate.js';
 import { ingestNotification } from '../src/incidents/intake.js';
 import { appendTimeline } from '../src/incidents/timeline.js';
 import type { TimelineEntry } from '../src/incidents/types.js';
-import { parseNotification } from '../src/ingest/notification.js';
+import { parseNotification } from '../src/sources/alertmanager/notification.js';
 import { Registry } from 'prom-client';
 import { systemClock } from '../src/lib/clock.js';
 import { createLogger } from '../src/lib/logger.js';

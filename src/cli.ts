@@ -3,12 +3,14 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrometheusMetricsSource } from './actions/prometheus.js';
+import { unconfiguredSteps } from './actions/requirements.js';
 import { loadConfig, readProcessEnv, type Config } from './config/config.js';
 import { readSecret } from './config/secrets.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
 import { incidentIdByNumber } from './incidents/incidents-sql.js';
 import { verifyAllTimelines } from './incidents/timeline.js';
+import { incidentView } from './incidents/queries.js';
 import { describeError, ErrorCode, FirebreakError } from './lib/errors.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
@@ -19,8 +21,12 @@ import { runDemo } from './client/demo.js';
 import { CLIENT_USAGE, clientCommand, incidentLines, postmortemOverApi, timelineLines, type ClientResult } from './client/commands.js';
 import type { Db } from './db/db.js';
 import { listJobs, type JobState } from './queue/inspect-sql.js';
+import { actionItems } from './postmortem/action-items.js';
 import { draftPostmortem } from './postmortem/draft.js';
+import { fileActionItems } from './tickets/action-items.js';
+import { createJiraClient } from './tickets/jira.js';
 import { checkCommand, schemaCommand, testCommand, type CommandResult } from './playbooks/commands.js';
+import type { Playbook } from './playbooks/validate.js';
 
 const USAGE = `Usage: firebreak <command>
 
@@ -40,12 +46,16 @@ Commands:
                                          running server, or built now from the database (and
                                          PROMETHEUS_URL) when no server answers; --out (database
                                          only) also writes it and its charts (PNG) into <dir>
+  tickets INC-n --from <file.md> --project <KEY>
+                                         file each row of the "Action items" table of the
+                                         incident's postmortem (edited Markdown) as a Jira issue,
+                                         once (needs JIRA_URL, JIRA_EMAIL, JIRA_API_TOKEN)
 ${CLIENT_USAGE}
+  help                                   show this help
 
 The incident, timeline, approve/deny, jobs and postmortem commands talk to the running server at
 FIREBREAK_URL (default http://127.0.0.1:$PORT) with FIREBREAK_TOKEN (one of FIREBREAK_API_TOKENS);
 incidents list, timeline, jobs list and postmortem read the database only when no server answers.
-  help                                   show this help
 
 [dir] defaults to PLAYBOOKS_DIR, or ./playbooks. A running server reloads its playbooks on SIGHUP.
 
@@ -66,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     return result.code;
   }
   if (command === 'demo') return demoCommand();
-  if (!['start', 'migrate', 'verify', 'postmortem', 'incidents', 'timeline', 'approve', 'deny', 'jobs'].includes(command)) {
+  if (!['start', 'migrate', 'verify', 'tickets', 'postmortem', 'incidents', 'timeline', 'approve', 'deny', 'jobs'].includes(command)) {
     process.stderr.write(`firebreak: unknown command "${command}"\n\n${USAGE}\n`);
     return 2;
   }
@@ -83,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const logger = createLogger(config.logLevel);
 
-  if (command !== 'start' && command !== 'migrate' && command !== 'verify' && !(command === 'postmortem' && argv.slice(1).some((a) => a.startsWith('--out')))) {
+  if (command !== 'start' && command !== 'migrate' && command !== 'verify' && command !== 'tickets' && !(command === 'postmortem' && argv.slice(1).some((a) => a.startsWith('--out')))) {
     const result = await overApi(config, logger, command, argv.slice(1));
     await new Promise((resolve) => process.stdout.write(result.out, resolve));
     await new Promise((resolve) => process.stderr.write(result.err, resolve));
@@ -106,6 +116,12 @@ async function main(argv: string[]): Promise<number> {
     } finally {
       await db.close();
     }
+  }
+  if (command === 'tickets') {
+    const result = await ticketsCommand(config, logger, argv.slice(1));
+    await new Promise((resolve) => process.stdout.write(result.out, resolve));
+    await new Promise((resolve) => process.stderr.write(result.err, resolve));
+    return result.code;
   }
 
   if (command === 'migrate') {
@@ -199,7 +215,7 @@ async function playbooksCommand(args: string[]): Promise<CommandResult> {
     else positional.push(rest[i]!);
   }
   const dir = positional[0] ?? (readProcessEnv().PLAYBOOKS_DIR || './playbooks');
-  if (sub === 'check' && positional.length <= 1 && !alertFile) return checkCommand(dir, (variable) => readSecret(variable) !== undefined);
+  if (sub === 'check' && positional.length <= 1 && !alertFile) return checkCommand(dir, (variable) => readSecret(variable) !== undefined, unconfiguredHere);
   if (sub === 'test' && alertFile && positional.length <= 1) return testCommand(dir, alertFile);
   if (sub === 'schema' && !rest.length) return schemaCommand();
   return { out: '', err: `firebreak: usage: playbooks check [dir] | playbooks test --alert <file> [dir] | playbooks schema\n`, code: 2 };
@@ -257,6 +273,56 @@ async function fromDatabase(config: Config, logger: Logger, command: string, arg
     });
   }
   return undefined;
+}
+
+/** `playbooks check`'s warnings about actions this environment's configuration cannot serve. */
+function unconfiguredHere(playbooks: readonly Playbook[]): string[] {
+  let config: Config;
+  try {
+    config = loadConfig(readProcessEnv());
+  } catch (err) {
+    if (!(err instanceof FirebreakError)) throw err;
+    return [`the configuration here is invalid, so which actions it serves was not checked: ${err.message.split('\n').slice(1).join(' ').trim()}`];
+  }
+  const p = config.playbooks;
+  return unconfiguredSteps(playbooks, {
+    prometheusUrl: p.prometheusUrl, alertmanagerUrl: p.alertmanagerUrl, execAllowlist: p.execAllowlist, httpAllowedHosts: p.httpAllowedHosts,
+    slack: config.slack !== undefined, pagerduty: (config.pagerduty?.services.size ?? 0) > 0, kubernetes: config.kubernetes !== undefined,
+    jira: config.jira !== undefined,
+  });
+}
+
+/** `firebreak tickets INC-n --from <file.md> --project <KEY>`: the postmortem's action items as Jira issues, once each. */
+async function ticketsCommand(config: Config, logger: Logger, args: string[]): Promise<CommandResult> {
+  const usage = { out: '', err: 'firebreak: usage: tickets INC-n --from <postmortem.md> --project <KEY>\n', code: 2 };
+  const ref = /^inc-(\d{1,9})$/i.exec(args[0] ?? '');
+  const option = (name: string) => {
+    const i = args.indexOf(name);
+    return i > 0 ? args[i + 1] : undefined;
+  };
+  const [from, project] = [option('--from'), option('--project')];
+  if (!ref || !from || !project || args.length !== 5) return usage;
+  if (!/^[A-Z][A-Z0-9_]{0,49}$/.test(project)) return { out: '', err: `firebreak: --project must be a Jira project key like OPS, got ${project}\n`, code: 2 };
+  if (!config.jira) return { out: '', err: 'firebreak: Jira is not configured (JIRA_URL, JIRA_EMAIL, JIRA_API_TOKEN): nothing was filed\n', code: 1 };
+  let items;
+  try {
+    items = actionItems(await readFile(from, 'utf8'));
+  } catch (err) {
+    return { out: '', err: `firebreak: cannot read ${from}: ${(err as Error).message}\n`, code: 2 };
+  }
+  if (!items.length) return { out: '', err: `firebreak: ${from} has no action items (rows of the table under "## Action items"): nothing was filed\n`, code: 1 };
+  const db = await openDatabase(config.database, logger);
+  try {
+    await migrate(db);
+    const number = Number(ref[1]);
+    const id = await incidentIdByNumber(db, number);
+    if (id === null) return { out: '', err: `firebreak: there is no incident INC-${number}\n`, code: 1 };
+    const { title } = (await incidentView(db, id))!;
+    const filed = await fileActionItems(createJiraClient(config.jira), { id, ref: `INC-${number}`, title }, project, items);
+    return { out: filed.map((f) => `${f.ticket.key} ${f.created ? 'filed' : 'already filed'}: ${f.action} (${f.ticket.url})\n`).join(''), err: '', code: 0 };
+  } finally {
+    await db.close();
+  }
 }
 
 async function postmortemCommand(config: Config, logger: Logger, args: string[]): Promise<CommandResult> {

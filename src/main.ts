@@ -15,6 +15,9 @@ import { describeDatabase, openDatabase } from './db/open.js';
 import { startHttpServer } from './http/server.js';
 import { createPagerDutyWebhookHandler } from './http/pagerduty-webhook.js';
 import { createWebhookHandler } from './http/webhook.js';
+import { parseGrafanaNotification } from './sources/grafana/notification.js';
+import { createKubernetesClient } from './kubernetes/client.js';
+import { createJiraClient } from './tickets/jira.js';
 import { isIncidentOpen } from './incidents/incidents-sql.js';
 import { pageIncident } from './incidents/pages-sql.js';
 import { FIREBREAK_ACTOR } from './incidents/types.js';
@@ -115,6 +118,11 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       maxBytes: config.webhookMaxBytes,
       mayStartPlaybook: registry.matchesAny,
     });
+    const grafanaWebhook = createWebhookHandler({
+      db, queue, clock, logger, metrics, webhookToken: config.grafanaWebhookToken, webhookUnauthenticated: config.webhookUnauthenticated,
+      maxBytes: config.webhookMaxBytes, mayStartPlaybook: registry.matchesAny,
+      parse: (json) => parseGrafanaNotification(json), tokenVariable: 'GRAFANA_WEBHOOK_TOKEN',
+    });
     const checkReady = async () => {
       const pending = await pendingMigrations(db);
       return pending > 0 ? `${pending} migration(s) not applied` : undefined;
@@ -123,7 +131,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     const pd = config.pagerduty;
     const pager = pd && createPagerDutyClient({ config: pd, metrics, agent: deps.pagerAgent });
     const pagerServices = pd && pd.services.size ? [...pd.services.keys()] : undefined;
-    const page: PageFn | undefined = pagerServices && ((incidentId, service) => pageIncident(db, queue, { id: incidentId }, service, pagerServices, {
+    const page: PageFn | undefined = pagerServices && ((incidentId, service) => pageIncident(db, queue, { id: incidentId }, service, pagerServices, config.routes, {
       actor: FIREBREAK_ACTOR, at: clock.now(), requestKey: `playbook-page:${randomUUID()}`, reason: 'a playbook step',
     }));
     const onCall = pd?.apiToken && pager ? createOnCallLookup({ db, pager, config: pd, clock }) : undefined;
@@ -131,10 +139,15 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     const directory = slackApi ? createSlackDirectory(slackApi, clock, onCall) : undefined;
     const p = config.playbooks;
     const actions = createActions({
-      fetch: deps.fetch ?? fetch, clock, execAllowlist: p.execAllowlist, execPath: p.execPath, httpAllowedHosts: p.httpAllowedHosts,
+      fetch: deps.fetch ?? fetch, clock, execAllowlist: p.execAllowlist, execPath: p.execPath, execEnv: p.execEnv, httpAllowedHosts: p.httpAllowedHosts,
       prometheusUrl: p.prometheusUrl, alertmanagerUrl: p.alertmanagerUrl,
       chat: slackApi ? createSlackChat(slackApi, db, config.slack!.incidentChannel) : undefined,
       page,
+      kubernetes: {
+        port: config.kubernetes && createKubernetesClient(config.kubernetes),
+        namespaces: config.kubernetes?.namespaces ?? [], kinds: config.kubernetes?.kinds ?? [],
+      },
+      jira: config.jira && createJiraClient(config.jira),
       // One byte over the evidence cap, so that a cut is known and recorded.
       captureBytes: p.evidenceMaxBytes + 1,
     });
@@ -155,7 +168,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
 
     let slackApp: SlackApp | undefined;
     let identity: IdentityLearner | undefined;
-    const commandDeps = { db, queue, clock, logger, metrics, registry, access: createAccess(config.access, directory), pagerServices };
+    const commandDeps = { db, queue, clock, logger, metrics, registry, access: createAccess(config.access, directory), pagerServices, routes: config.routes };
     if (config.slack && slackApi) {
       identity = learnSlackIdentity(slackApi, logger, deps.slackIdentityRetry);
       slackApp = createSlackApp(config.slack, commandDeps, identity.current, deps.slackSocket);
@@ -163,7 +176,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       if (warning) logger.warn(warning);
       const finder = createMessageFinder(slackApi, logger);
       bindings.push(
-        ...createSlackJobs({ db, queue, clock, api: slackApi, slack: config.slack, finder, persist: whileOpen }),
+        ...createSlackJobs({ db, queue, clock, api: slackApi, slack: config.slack, routes: config.routes, finder, persist: whileOpen }),
         ...createRunnerSlackJobs({ db, queue, api: slackApi, incidentChannel: config.slack.incidentChannel, finder, persist: whileOpen }),
         ...createPostmortemSlackJobs({ db, api: slackApi, incidentChannel: config.slack.incidentChannel }),
         ...createHomeJobs({ db, api: slackApi, access: commandDeps.access, clock }),
@@ -188,7 +201,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
     const api = createApi(commandDeps, { tokens: deps.demo ? [] : config.apiTokens, demo: deps.demo ?? false, version: '1' });
     if (!config.apiTokens.length) logger.info('FIREBREAK_API_TOKENS is not set: the API answers clients on this host only, read-only');
     const http = await startHttpServer(
-      { logger, metrics, webhook, checkReady, readyDetails, slackEvents: slackApp?.events, pagerDutyWebhook, api: api.handle,
+      { logger, metrics, webhook, grafanaWebhook, checkReady, readyDetails, slackEvents: slackApp?.events, pagerDutyWebhook, api: api.handle,
         console: createConsole(api, { logger, demo: deps.demo ?? false }) }, config.port, config.host,
     );
     slackApp?.start();

@@ -6,8 +6,10 @@ import { readCapped } from './read-capped.js';
 export interface ExecActionDeps {
   /** Programs steps may run, as written in argv[0]: `kubectl`, or an absolute path. */
   allowlist: readonly string[];
-  /** The PATH programs are looked up in; the only variable they inherit besides LANG. */
+  /** The PATH programs are looked up in. */
   path: string;
+  /** The other variables programs get (EXEC_ENV): nothing else of firebreak's environment reaches them. */
+  env: Readonly<Record<string, string>>;
   /** Bytes kept of stdout and of stderr each. */
   maxBytes: number;
 }
@@ -15,7 +17,7 @@ export interface ExecActionDeps {
 /**
  * `exec`: runs one allow-listed program with an argv array. No shell is ever involved, so a label
  * value like `$(touch /tmp/x)` or `; rm -rf /` is one argument, passed as it is. The environment is
- * scrubbed (firebreak's secrets stay in firebreak); on timeout the program's process group is killed.
+ * PATH, LANG and the variables EXEC_ENV names, nothing else (firebreak's secrets stay in firebreak); on timeout the program's process group is killed.
  */
 export function createExecAction(deps: ExecActionDeps): Action {
   return {
@@ -29,7 +31,7 @@ export function createExecAction(deps: ExecActionDeps): Action {
         );
       }
       const child = spawn(program, args, {
-        shell: false, detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: deps.path, LANG: 'C.UTF-8' },
+        shell: false, detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { LANG: 'C.UTF-8', ...deps.env, PATH: deps.path },
       });
       const killGroup = () => {
         try {

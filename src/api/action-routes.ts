@@ -87,7 +87,7 @@ export function actionRoutes(deps: ApiDeps): Route[] {
       async handle({ caller, params, body, req }) {
         const ctx = await ctxOf(caller, 'page', params.ref, deps.requestKey(req, caller));
         if (!deps.pagerServices?.length) throw new HttpError(409, 'pagerduty_off', 'PagerDuty is not set up here (PAGERDUTY_ROUTING_KEY or PAGERDUTY_SERVICES): nobody was paged');
-        const o = await pageIncident(deps.db, deps.queue, { number: params.ref }, body.service, deps.pagerServices, { ...ctx, reason: `asked by ${ctx.actor}` });
+        const o = await pageIncident(deps.db, deps.queue, { number: params.ref }, body.service, deps.pagerServices, deps.routes, { ...ctx, reason: `asked by ${ctx.actor}` });
         if (o.outcome === 'not_found') throw notFound(params.ref);
         if (o.outcome === 'unknown_service') throw new HttpError(400, 'invalid_request', `body service: must be one of ${o.known.join(', ')}`, { field: 'service', known: o.known });
         if (o.outcome === 'not_open') throw new HttpError(409, 'conflict', `${incidentRef(o.number)} is ${o.status}: only open incidents are paged`);

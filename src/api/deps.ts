@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Access } from '../access/guard.js';
 import type { Db } from '../db/db.js';
+import type { IncidentRoute } from '../incidents/routing.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
@@ -20,6 +21,8 @@ export interface ApiDeps {
   access: Access;
   /** The PagerDuty services that may be paged; undefined when PagerDuty is off. */
   pagerServices: readonly string[] | undefined;
+  /** INCIDENT_ROUTES: an incident's own PagerDuty service, when its route names one. */
+  routes: readonly IncidentRoute[];
   /** A request's idempotency key: its Idempotency-Key header (per caller), else a fresh one. */
   requestKey(req: IncomingMessage, caller: Caller): string;
 }

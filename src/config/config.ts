@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { accessPolicy, EVERYONE, type AccessPolicy } from '../access/permissions.js';
 import type { DatabaseConfig } from '../db/open.js';
 import { DEFAULT_PAGER_SERVICE } from '../incidents/paging.js';
+import { parseRoute, type IncidentRoute } from '../incidents/routing.js';
 import { ErrorCode, FirebreakError } from '../lib/errors.js';
 import { isLoopbackHost } from '../lib/loopback.js';
 import type { PoolName } from '../queue/job.js';
@@ -14,6 +15,8 @@ export interface Config {
   readonly database: DatabaseConfig;
   /** Bearer token Alertmanager must send; undefined → only loopback clients are accepted. */
   readonly webhookToken: string | undefined;
+  /** Bearer token Grafana's webhook contact point must send; undefined → only loopback clients are accepted there. */
+  readonly grafanaWebhookToken: string | undefined;
   /** No token, and webhooks from anywhere accepted all the same: said explicitly (ALERTMANAGER_WEBHOOK_UNAUTHENTICATED). */
   readonly webhookUnauthenticated: boolean;
   readonly webhookMaxBytes: number;
@@ -32,6 +35,12 @@ export interface Config {
   readonly apiTokens: readonly ApiToken[];
   /** Where the `firebreak` CLI finds a running server (FIREBREAK_URL; default this host's PORT), and its token (FIREBREAK_TOKEN). */
   readonly client: { readonly url: string; readonly token: string | undefined };
+  /** INCIDENT_ROUTES: a team's incidents to its channel (and PagerDuty service), first match wins. */
+  readonly routes: readonly IncidentRoute[];
+  /** Undefined when the kubernetes.* actions are off (KUBERNETES_NAMESPACES unset). */
+  readonly kubernetes: KubernetesConfig | undefined;
+  /** Undefined when jira.create_issue is off. */
+  readonly jira: JiraConfig | undefined;
 }
 
 /** One bearer token of the HTTP API and the person it belongs to. */
@@ -41,6 +50,24 @@ export interface ApiToken {
   readonly token: string;
   /** Their Slack user id, so that access policies and approver sets apply to them. */
   readonly slackUserId: string | undefined;
+}
+
+/** Where jira.create_issue files issues. */
+export interface JiraConfig {
+  /** The site, like https://example.atlassian.net/ (ending in a slash). */
+  readonly url: string;
+  readonly email: string;
+  readonly apiToken: string;
+}
+
+/** What kubernetes.* steps may touch, and how firebreak reaches the API server. */
+export interface KubernetesConfig {
+  /** Namespaces steps may read and change; `*`: every one the service account may. */
+  readonly namespaces: readonly string[];
+  /** Workload kinds steps may restart or scale. */
+  readonly kinds: readonly string[];
+  /** A kubeconfig file (its current context); undefined: the pod's service account (in-cluster). */
+  readonly kubeconfig: string | undefined;
 }
 
 /** How the job queue runs in this process. */
@@ -86,6 +113,8 @@ export interface PagerDutyConfig {
   readonly minSeverity: 'sev1' | 'sev2' | 'sev3' | 'sev4';
   /** v3 webhook signing secret(s); undefined → POST /webhooks/pagerduty answers 404. */
   readonly webhookSecrets: readonly string[];
+  /** INCIDENT_ROUTES, whose PagerDuty service an incident of the route pages by itself. */
+  readonly routes: readonly IncidentRoute[];
 }
 
 
@@ -94,8 +123,10 @@ export interface PlaybooksConfig {
   readonly dir: string;
   /** Programs `exec` steps may run (argv[0] as written). Empty: none. */
   readonly execAllowlist: readonly string[];
-  /** The PATH exec steps' programs are found on (the only variable passed on besides LANG). */
+  /** The PATH exec steps' programs are found on (always passed, with LANG). */
   readonly execPath: string;
+  /** The other variables exec steps get (EXEC_ENV), with their values here; a listed variable that is unset is left out. */
+  readonly execEnv: Readonly<Record<string, string>>;
   /** Hosts `http` steps may call. Empty: none. */
   readonly httpAllowedHosts: readonly string[];
   readonly prometheusUrl: string | undefined;
@@ -163,6 +194,9 @@ const envSchema = z.object({
     z.string().regex(/^[\x21-\x7e]+$/, { error: 'must be printable ASCII without spaces (it travels in an HTTP header)' }),
   ),
   ALERTMANAGER_WEBHOOK_UNAUTHENTICATED: optional(boolean()),
+  GRAFANA_WEBHOOK_TOKEN: optional(
+    z.string().regex(/^[\x21-\x7e]+$/, { error: 'must be printable ASCII without spaces (it travels in an HTTP header)' }),
+  ),
   // 1 KiB floor: below that not even one alert fits. 1 GiB ceiling: the body is held in memory.
   WEBHOOK_MAX_BYTES: optional(integer(1024, 1024 * 1024 * 1024)),
   LOG_LEVEL: optional(
@@ -186,6 +220,7 @@ const envSchema = z.object({
   ACCESS_ADMIN: optional(holders()),
   PLAYBOOKS_DIR: optional(z.string()),
   EXEC_ALLOWLIST: optional(list(/^[\w./+-]+$/, 'program names or absolute paths, separated by commas')),
+  EXEC_ENV: optional(list(/^[A-Za-z_][A-Za-z0-9_]*$/, 'environment variable names, separated by commas')),
   HTTP_ACTION_ALLOWED_HOSTS: optional(list(/^(\*\.)?[a-z0-9.-]+(:\d{1,5})?$/i, 'host names (or *.domain), separated by commas')),
   PROMETHEUS_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
   ALERTMANAGER_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
@@ -209,6 +244,17 @@ const envSchema = z.object({
   RETAIN_EVIDENCE_DAYS: optional(integer(1, 3_650)),
   RETAIN_POSTMORTEM_DAYS: optional(integer(1, 3_650)),
   PATH: optional(z.string()),
+  INCIDENT_ROUTES: optional(list(/^[^,]+$/, 'label=value:channel[:pagerduty-service] items, separated by commas').transform((items, ctx) => items.map((item) => {
+    const route = parseRoute(item);
+    if (!route) ctx.addIssue({ code: 'custom', message: `must be label=value:channel[:pagerduty-service] items, separated by commas: "${item}" is not (team=payments:C0PAYMENTS:payments)` });
+    return route!;
+  }))),
+  KUBERNETES_NAMESPACES: optional(list(/^(\*|[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)$/, 'namespace names (or *), separated by commas')),
+  KUBERNETES_KINDS: optional(list(/^(deployment|statefulset|daemonset)$/, 'deployment, statefulset or daemonset, separated by commas')),
+  KUBERNETES_KUBECONFIG: optional(z.string()),
+  JIRA_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+  JIRA_EMAIL: optional(z.string().regex(/^[^\s@]+@[^\s@]+$/, { error: 'must be the email of the Jira account' })),
+  JIRA_API_TOKEN: optional(z.string().regex(/^[\x21-\x7e]{8,}$/, { error: 'must be an API token (printable, no spaces)' })),
   PAGERDUTY_ROUTING_KEY: optional(z.string().regex(ROUTING_KEY, { error: 'must be an Events API v2 integration key (32 letters and digits)' })),
   PAGERDUTY_SERVICES: optional(
     list(new RegExp(`^[a-z0-9][a-z0-9_-]{0,62}=${ROUTING_KEY.source.slice(1, -1)}(/P[A-Z0-9]{2,})?$`), 'name=routing_key or name=routing_key/ESCALATION_POLICY_ID items, separated by commas'),
@@ -226,7 +272,8 @@ const envSchema = z.object({
   PAGERDUTY_WEBHOOK_SECRET: optional(list(/^[\x21-\x2b\x2d-\x7e]{8,}$/, 'webhook signing secrets (8+ printable characters), separated by commas')),
 }).superRefine((e, ctx) => {
   // Alertmanager's API is unauthenticated by default: whoever reaches firebreak without a token can open incidents.
-  if (!e.ALERTMANAGER_WEBHOOK_TOKEN && e.HOST && !isLoopbackHost(e.HOST) && !e.ALERTMANAGER_WEBHOOK_UNAUTHENTICATED) {
+  // A source whose token is unset still takes only loopback clients, whatever HOST is.
+  if (!e.ALERTMANAGER_WEBHOOK_TOKEN && !e.GRAFANA_WEBHOOK_TOKEN && e.HOST && !isLoopbackHost(e.HOST) && !e.ALERTMANAGER_WEBHOOK_UNAUTHENTICATED) {
     ctx.addIssue({
       code: 'custom', path: ['HOST'],
       message: 'is not a loopback address and ALERTMANAGER_WEBHOOK_TOKEN is not set: set the token (or ALERTMANAGER_WEBHOOK_UNAUTHENTICATED=true to accept webhooks from anyone who can reach firebreak)',
@@ -243,6 +290,26 @@ const envSchema = z.object({
   if (new Set(apiNames).size < apiNames.length) {
     ctx.addIssue({ code: 'custom', path: ['FIREBREAK_API_TOKENS'], message: 'names a person twice: one token per name' });
   }
+  const leaked = e.EXEC_ENV?.filter(isFirebreakSecret);
+  if (leaked?.length) {
+    ctx.addIssue({ code: 'custom', path: ['EXEC_ENV'], message: `must not name firebreak's own secrets (${leaked.join(', ')}): they stay in firebreak` });
+  }
+
+  const jiraVars = ['JIRA_URL', 'JIRA_EMAIL', 'JIRA_API_TOKEN'] as const;
+  if (jiraVars.some((v) => e[v] !== undefined)) {
+    for (const v of jiraVars) if (e[v] === undefined) ctx.addIssue({ code: 'custom', path: [v], message: `is required with ${jiraVars.filter((x) => x !== v).join(' and ')}` });
+  }
+
+  const pagerServices = new Set([...(e.PAGERDUTY_ROUTING_KEY ? [DEFAULT_PAGER_SERVICE] : []), ...(e.PAGERDUTY_SERVICES ?? []).map((s) => s.split('=')[0]!)]);
+  for (const route of e.INCIDENT_ROUTES ?? []) {
+    if (route?.pagerService !== undefined && !pagerServices.has(route.pagerService)) {
+      ctx.addIssue({
+        code: 'custom', path: ['INCIDENT_ROUTES'],
+        message: `names PagerDuty service "${route.pagerService}" (for ${route.label}=${route.value}), which is not configured (PAGERDUTY_ROUTING_KEY is "default", PAGERDUTY_SERVICES the others)`,
+      });
+    }
+  }
+
   if (e.ACCESS_ADMIN?.includes(EVERYONE)) {
     ctx.addIssue({ code: 'custom', path: ['ACCESS_ADMIN'], message: 'must not be * (admin holds every permission: that would undo every other ACCESS_ line)' });
   }
@@ -266,9 +333,21 @@ const envSchema = z.object({
 
 /** Variables whose values must never be echoed back in an error message. */
 const SECRET_VARIABLES = new Set([
-  'DATABASE_URL', 'ALERTMANAGER_WEBHOOK_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN',
+  'DATABASE_URL', 'ALERTMANAGER_WEBHOOK_TOKEN', 'GRAFANA_WEBHOOK_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN',
   'PAGERDUTY_ROUTING_KEY', 'PAGERDUTY_SERVICES', 'PAGERDUTY_API_TOKEN', 'PAGERDUTY_WEBHOOK_SECRET', 'FIREBREAK_API_TOKENS', 'FIREBREAK_TOKEN',
+  'JIRA_API_TOKEN',
 ]);
+
+/** firebreak's credentials and the playbooks' `{{ secret.NAME }}` values: never handed to an exec step. */
+const isFirebreakSecret = (name: string) => SECRET_VARIABLES.has(name) || name.startsWith('FIREBREAK_SECRET_');
+
+// Always set by firebreak for exec steps; EXEC_ENV naming them changes nothing.
+const EXEC_FIXED = new Set(['PATH']);
+
+/** The variables EXEC_ENV names that are set here, with their values. */
+function execEnvironment(names: readonly string[], env: Record<string, string | undefined>): Readonly<Record<string, string>> {
+  return Object.freeze(Object.fromEntries(names.filter((n) => !EXEC_FIXED.has(n) && env[n] !== undefined).map((n) => [n, env[n]!])));
+}
 
 /**
  * Reads and validates the environment. Throws one FirebreakError(ConfigInvalid) naming every wrong
@@ -289,13 +368,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return Object.freeze({
     port: e.PORT ?? 3000,
     // Without a token, only this host may send webhooks: by default, only this host can connect.
-    host: e.HOST ?? (e.ALERTMANAGER_WEBHOOK_TOKEN || e.ALERTMANAGER_WEBHOOK_UNAUTHENTICATED ? '0.0.0.0' : '127.0.0.1'),
+    host: e.HOST ?? (e.ALERTMANAGER_WEBHOOK_TOKEN || e.GRAFANA_WEBHOOK_TOKEN || e.ALERTMANAGER_WEBHOOK_UNAUTHENTICATED ? '0.0.0.0' : '127.0.0.1'),
     database: Object.freeze(
       e.DATABASE_URL
         ? { kind: 'postgres' as const, url: e.DATABASE_URL }
         : { kind: 'pglite' as const, dataDir: e.FIREBREAK_DATA_DIR ?? './data' },
     ),
     webhookToken: e.ALERTMANAGER_WEBHOOK_TOKEN,
+    grafanaWebhookToken: e.GRAFANA_WEBHOOK_TOKEN,
     webhookUnauthenticated: e.ALERTMANAGER_WEBHOOK_UNAUTHENTICATED ?? false,
     webhookMaxBytes: e.WEBHOOK_MAX_BYTES ?? 16 * 1024 * 1024,
     logLevel: e.LOG_LEVEL ?? 'info',
@@ -315,6 +395,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       dir: e.PLAYBOOKS_DIR ?? './playbooks',
       execAllowlist: Object.freeze(e.EXEC_ALLOWLIST ?? []),
       execPath: e.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      execEnv: execEnvironment(e.EXEC_ENV ?? [], env),
       httpAllowedHosts: Object.freeze(e.HTTP_ACTION_ALLOWED_HOSTS ?? []),
       prometheusUrl: e.PROMETHEUS_URL?.replace(/\/?$/, '/'),
       alertmanagerUrl: e.ALERTMANAGER_URL?.replace(/\/?$/, '/'),
@@ -334,6 +415,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       postmortemsMs: (e.RETAIN_POSTMORTEM_DAYS ?? 365) * DAY_MS,
     }),
     pagerduty: pagerDutyConfig(e),
+    routes: Object.freeze(e.INCIDENT_ROUTES ?? []),
+    kubernetes: e.KUBERNETES_NAMESPACES
+      ? Object.freeze({
+        namespaces: Object.freeze(e.KUBERNETES_NAMESPACES),
+        kinds: Object.freeze(e.KUBERNETES_KINDS ?? ['deployment', 'statefulset']),
+        kubeconfig: e.KUBERNETES_KUBECONFIG,
+      })
+      : undefined,
+    jira: e.JIRA_URL && e.JIRA_EMAIL && e.JIRA_API_TOKEN
+      ? Object.freeze({ url: e.JIRA_URL.replace(/\/?$/, '/'), email: e.JIRA_EMAIL, apiToken: e.JIRA_API_TOKEN })
+      : undefined,
     access: accessPolicy({
       read: e.ACCESS_READ, respond: e.ACCESS_RESPOND, command: e.ACCESS_COMMAND, run: e.ACCESS_RUN, page: e.ACCESS_PAGE, admin: e.ACCESS_ADMIN,
     }),
@@ -363,6 +455,7 @@ function pagerDutyConfig(e: z.output<typeof envSchema>): PagerDutyConfig | undef
     apiUrl: (e.PAGERDUTY_API_URL ?? 'https://api.pagerduty.com/').replace(/\/?$/, '/'),
     minSeverity: e.PAGERDUTY_MIN_SEVERITY ?? 'sev2',
     webhookSecrets: Object.freeze(e.PAGERDUTY_WEBHOOK_SECRET ?? []),
+    routes: Object.freeze(e.INCIDENT_ROUTES ?? []),
   });
 }
 

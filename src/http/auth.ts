@@ -7,15 +7,15 @@ import { HttpError } from './respond.js';
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /**
- * Alertmanager's webhook authentication: `Authorization: Bearer <token>` compared in constant time.
+ * A webhook's authentication (Alertmanager's; Grafana's with its own token, `tokenVariable`): `Authorization: Bearer <token>` compared in constant time.
  * With no token configured, firebreak listens on a loopback address only (config.ts) and accepts
  * clients on this host only, unless `unauthenticated` (ALERTMANAGER_WEBHOOK_UNAUTHENTICATED=true)
  * says that anyone who can reach it may send alerts.
  */
-export function checkWebhookAuth(req: IncomingMessage, token: string | undefined, unauthenticated = false): void {
+export function checkWebhookAuth(req: IncomingMessage, token: string | undefined, unauthenticated = false, tokenVariable = 'ALERTMANAGER_WEBHOOK_TOKEN'): void {
   if (token === undefined) {
     if (!unauthenticated && !isLoopback(req.socket.remoteAddress)) {
-      throw new HttpError(403, 'forbidden', 'webhooks from other hosts need ALERTMANAGER_WEBHOOK_TOKEN to be set on firebreak');
+      throw new HttpError(403, 'forbidden', `webhooks from other hosts need ${tokenVariable} to be set on firebreak`);
     }
     return;
   }

@@ -13,6 +13,8 @@ export interface HttpDeps {
   logger: Logger;
   metrics: Metrics;
   webhook: Handler;
+  /** Grafana's webhook contact point. */
+  grafanaWebhook: Handler;
   /** Slack's requests (HTTP mode); undefined when Slack is off or in Socket Mode. */
   slackEvents?: Handler;
   /** PagerDuty's v3 webhooks; undefined when PAGERDUTY_WEBHOOK_SECRET is unset. */
@@ -45,6 +47,7 @@ export async function startHttpServer(deps: HttpDeps, port: number, host: string
   let stopping = false;
   const routes: Record<string, Handler> = {
     'POST /webhooks/alertmanager': deps.webhook,
+    'POST /webhooks/grafana': deps.grafanaWebhook,
     'POST /slack/events': deps.slackEvents ?? (async (_req, res) =>
       sendJson(res, 404, { error: 'slack_off', message: 'Slack is not set up over HTTP here (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET unset, or Socket Mode)' })),
     'POST /webhooks/pagerduty': deps.pagerDutyWebhook ?? (async (_req, res) =>

@@ -4,7 +4,8 @@ import { isDataException } from '../db/errors.js';
 import { storeRejectedWebhook } from '../db/rejected-webhooks.js';
 import { ingestNotification, type IntakeOptions } from '../incidents/intake.js';
 import { incidentRef } from '../incidents/types.js';
-import { parseNotification, type Notification } from '../ingest/notification.js';
+import { parseNotification } from '../sources/alertmanager/notification.js';
+import type { Notification, ParsedNotification } from '../sources/model.js';
 import type { Clock } from '../lib/clock.js';
 import { describeError, ErrorCode, FirebreakError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -23,10 +24,13 @@ export interface WebhookDeps extends IntakeOptions {
   /** No token, and clients from anywhere accepted all the same (said explicitly). */
   webhookUnauthenticated: boolean;
   maxBytes: number;
+  /** The source's parser (default: Alertmanager's) and the variable of its token, for messages. */
+  parse?: (json: unknown, text: string) => ParsedNotification;
+  tokenVariable?: string;
 }
 
 /**
- * POST /webhooks/alertmanager. Answers 2xx only once the notification is committed; 5xx when the
+ * POST /webhooks/alertmanager (and /webhooks/grafana, with Grafana's parser and token). Answers 2xx only once the notification is committed; 5xx when the
  * database cannot take it (Alertmanager retries those); 4xx for what can never succeed (it does
  * not retry those, so the body is kept in rejected_webhooks for an operator).
  */
@@ -46,7 +50,7 @@ export function createWebhookHandler(deps: WebhookDeps) {
   };
 
   const accept = async (req: IncomingMessage): Promise<{ status: number; body: unknown; log: Record<string, unknown> }> => {
-    checkWebhookAuth(req, deps.webhookToken, deps.webhookUnauthenticated);
+    checkWebhookAuth(req, deps.webhookToken, deps.webhookUnauthenticated, deps.tokenVariable);
     const body = await readBody(req, deps.maxBytes);
     const contentType = req.headers['content-type'];
     if (contentType && !/^application\/(.+\+)?json\s*(;|$)/i.test(contentType)) {
@@ -62,7 +66,7 @@ export function createWebhookHandler(deps: WebhookDeps) {
       await reject(req, body, 'malformed_json', detail);
       throw new HttpError(400, 'malformed_json', `body is not valid JSON: ${detail}`);
     }
-    const parsed = parseNotification(json, text);
+    const parsed = (deps.parse ?? parseNotification)(json, text);
     if (!parsed.ok) {
       const { path, message } = parsed.problem;
       await reject(req, body, 'invalid_payload', `${path}: ${message}`);

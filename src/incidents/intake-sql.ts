@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/db.js';
-import type { AlertNotice } from '../ingest/notification.js';
+import type { AlertNotice } from '../sources/model.js';
 import { OPEN_STATUSES_SQL as OPEN } from './types.js';
 import type { IncidentHead } from './incidents-sql.js';
 import type { AlertLookup, AlertStep } from './plan.js';
@@ -81,12 +81,12 @@ export async function writeAlerts(
   const updates = steps.filter((s) => s.rowId !== undefined && !s.superseded).map((s) => {
     const a = alerts[s.index]!;
     return { id: s.rowId, status: s.status, ends_at: a.endsAt, labels: a.labels, annotations: a.annotations,
-      generator_url: a.generatorUrl, incident_id: incidentOf(s), received: 1, repeat: s.outcome === 'repeat' };
+      generator_url: a.generatorUrl, grafana: a.grafana, incident_id: incidentOf(s), received: 1, repeat: s.outcome === 'repeat' };
   });
   const inserts = steps.filter((s) => s.rowId === undefined).map((s) => {
     const a = alerts[s.index]!;
     return { incident_id: incidentOf(s), fingerprint: a.fingerprint, starts_at: a.startsAt, ends_at: a.endsAt,
-      status: a.status, labels: a.labels, annotations: a.annotations, generator_url: a.generatorUrl };
+      status: a.status, labels: a.labels, annotations: a.annotations, generator_url: a.generatorUrl, grafana: a.grafana };
   });
 
   if (superseded.length) await tx.query(`WITH upd AS (${updateAlertsSql(1, 2)}) SELECT 1`, [JSON.stringify(superseded), at]);
@@ -113,12 +113,13 @@ const updateAlertsSql = (rows: number, now: number) => `
      labels = COALESCE(u.labels, a.labels),
      annotations = COALESCE(u.annotations, a.annotations),
      generator_url = COALESCE(u.generator_url, a.generator_url),
+     grafana = COALESCE(u.grafana, a.grafana),
      incident_id = u.incident_id,
      last_seen_at = $${now},
      resolved_at = CASE WHEN u.repeat THEN a.resolved_at WHEN u.status = 'resolved' THEN COALESCE(a.resolved_at, $${now}) END,
      times_received = a.times_received + u.received
     FROM jsonb_to_recordset($${rows}::jsonb) AS u(id bigint, status text, ends_at timestamptz, labels jsonb, annotations jsonb,
-                                            generator_url text, incident_id bigint, received int, repeat boolean)
+                                            generator_url text, grafana jsonb, incident_id bigint, received int, repeat boolean)
    WHERE a.id = u.id`;
 
 /**
@@ -130,9 +131,9 @@ const updateAlertsSql = (rows: number, now: number) => `
  */
 const insertAlertsSql = (rows: number, now: number) => `
   INSERT INTO alerts (incident_id, fingerprint, starts_at, ends_at, status, alertname, labels, annotations,
-                      generator_url, first_seen_at, last_seen_at, resolved_at)
+                      generator_url, grafana, first_seen_at, last_seen_at, resolved_at)
   SELECT r.incident_id, r.fingerprint, r.starts_at, r.ends_at, r.status, r.labels->>'alertname', r.labels,
-         r.annotations, r.generator_url, $${now}, $${now}, CASE WHEN r.status = 'resolved' THEN $${now}::timestamptz END
+         r.annotations, r.generator_url, r.grafana, $${now}, $${now}, CASE WHEN r.status = 'resolved' THEN $${now}::timestamptz END
     FROM jsonb_to_recordset($${rows}::jsonb) AS r(incident_id bigint, fingerprint text, starts_at timestamptz,
                                             ends_at timestamptz, status text, labels jsonb, annotations jsonb,
-                                            generator_url text)`;
+                                            generator_url text, grafana jsonb)`;

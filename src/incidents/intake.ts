@@ -1,6 +1,6 @@
 import type { Db } from '../db/db.js';
 import { isUniqueViolation } from '../db/errors.js';
-import type { Notification } from '../ingest/notification.js';
+import type { Notification } from '../sources/model.js';
 import {
   groupLock, insertIncident, openIncidentsWithFiring, setIncidentStatus, touchIncidents, type IncidentHead,
 } from './incidents-sql.js';

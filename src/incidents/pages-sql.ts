@@ -3,6 +3,7 @@ import type { JobQueue } from '../queue/job.js';
 import { pagerJob } from './jobs.js';
 import { DEFAULT_PAGER_SERVICE, dedupKeyOf, desiredAction, serviceFor, type PagerAction } from './paging.js';
 import { targetCondition } from './queries.js';
+import type { IncidentRoute } from './routing.js';
 import { claimRequest, saveResponse } from './requests.js';
 import { appendTimeline } from './timeline.js';
 import { incidentRef, OPEN_STATUSES_SQL, type IncidentStatus, type IncidentTarget } from './types.js';
@@ -69,7 +70,7 @@ export type PageOutcome = PageRequestOutcome | { outcome: 'unknown_service'; ser
  * else the default, else the only one).
  */
 export async function pageIncident(
-  db: Db, queue: JobQueue, target: IncidentTarget, service: string | undefined, services: readonly string[],
+  db: Db, queue: JobQueue, target: IncidentTarget, service: string | undefined, services: readonly string[], routes: readonly IncidentRoute[],
   ctx: { actor: string; at: Date; requestKey: string; reason: string },
 ): Promise<PageOutcome> {
   return db.transaction(async (tx) => {
@@ -83,7 +84,7 @@ export async function pageIncident(
     let outcome: PageOutcome;
     if (!incident) outcome = { outcome: 'not_found' };
     else {
-      const chosen = service ?? serviceFor(incident.labels, new Set(services), DEFAULT_PAGER_SERVICE) ?? (services.length === 1 ? services[0] : undefined);
+      const chosen = service ?? serviceFor(incident.labels, new Set(services), DEFAULT_PAGER_SERVICE, routes) ?? (services.length === 1 ? services[0] : undefined);
       outcome = chosen && services.includes(chosen)
         ? await requestPage(tx, queue, incident.id, chosen, ctx)
         : { outcome: 'unknown_service', service: service ?? null, known: services };

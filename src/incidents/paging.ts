@@ -1,3 +1,4 @@
+import { routeFor, type IncidentRoute } from './routing.js';
 import { OPEN_STATUSES, SEVERITIES, type IncidentStatus, type Severity } from './types.js';
 
 /**
@@ -35,10 +36,14 @@ export const PAGER_SEVERITY: Readonly<Record<Severity, 'critical' | 'error' | 'w
 };
 
 /**
- * The service an incident pages by itself: the one named like its `service` label, else the
- * default one, else none.
+ * The service an incident pages by itself: its route's (INCIDENT_ROUTES), else the one named like
+ * its `service` label, else the default one, else none.
  */
-export function serviceFor(labels: Record<string, string>, services: ReadonlySet<string>, fallback: string): string | undefined {
+export function serviceFor(
+  labels: Record<string, string>, services: ReadonlySet<string>, fallback: string, routes: readonly IncidentRoute[] = [],
+): string | undefined {
+  const routed = routeFor(labels, routes)?.pagerService;
+  if (routed !== undefined && services.has(routed)) return routed;
   const named = labels.service;
   if (named !== undefined && services.has(named)) return named;
   return services.has(fallback) ? fallback : undefined;

@@ -1,4 +1,4 @@
-import type { AlertNotice } from '../ingest/notification.js';
+import type { AlertNotice } from '../sources/model.js';
 import { cut } from '../lib/mrkdwn.js';
 
 /** An alert row already stored, as the planner needs to see it. */

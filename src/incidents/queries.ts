@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/db.js';
+import type { GrafanaExtras } from '../sources/model.js';
 import type { OnCallPerson, PagerAction } from './paging.js';
 import { OPEN_STATUSES_SQL, type IncidentSummary, type IncidentTarget } from './types.js';
 
@@ -72,6 +73,8 @@ export interface IncidentView extends IncidentSummary {
   /** Of the incident's first alert: its Prometheus link and runbook annotation. */
   generatorUrl: string | null;
   runbookUrl: string | null;
+  /** Grafana's links of the first alert, when Grafana sent it. */
+  grafana: GrafanaExtras | null;
   /** PagerDuty services paged about it, oldest first. */
   pages: { service: string; sent: PagerAction | null; rejected: boolean; oncall: OnCallPerson[] }[];
 }
@@ -79,13 +82,13 @@ export interface IncidentView extends IncidentSummary {
 export async function incidentView(db: Queryable, id: number): Promise<IncidentView | null> {
   const { rows } = await db.query<IncidentView>(
     `SELECT ${SUMMARY_COLUMNS}, i.common_labels AS "commonLabels", i.common_annotations AS "commonAnnotations",
-            i.external_url AS "externalUrl", first.generator_url AS "generatorUrl",
+            i.external_url AS "externalUrl", first.generator_url AS "generatorUrl", first.grafana,
             COALESCE(i.common_annotations->>'runbook_url', first.annotations->>'runbook_url') AS "runbookUrl",
             COALESCE((SELECT jsonb_agg(jsonb_build_object('service', p.service, 'sent', p.sent, 'rejected', p.rejected IS NOT NULL,
                                                           'oncall', p.oncall) ORDER BY p.id)
                         FROM pages p WHERE p.incident_id = i.id), '[]'::jsonb) AS pages
        FROM incidents i
-       LEFT JOIN LATERAL (SELECT generator_url, annotations FROM alerts WHERE incident_id = i.id ORDER BY id LIMIT 1) first ON true
+       LEFT JOIN LATERAL (SELECT generator_url, annotations, grafana FROM alerts WHERE incident_id = i.id ORDER BY id LIMIT 1) first ON true
       WHERE i.id = $1`,
     [id],
   );

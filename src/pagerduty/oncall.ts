@@ -21,7 +21,7 @@ export function createOnCallLookup(deps: { db: Db; pager: Pager; config: PagerDu
     );
     const row = rows[0];
     if (!row) return [];
-    const service = row.paged ?? serviceFor(row.labels, new Set(config.services.keys()), DEFAULT_PAGER_SERVICE);
+    const service = row.paged ?? serviceFor(row.labels, new Set(config.services.keys()), DEFAULT_PAGER_SERVICE, config.routes);
     const policy = (service && config.services.get(service)?.escalationPolicy) ?? config.services.get(DEFAULT_PAGER_SERVICE)?.escalationPolicy;
     if (!policy) throw new Error('no escalation policy is configured for this incident\'s service (PAGERDUTY_ESCALATION_POLICY)');
     const hit = cache.get(policy);

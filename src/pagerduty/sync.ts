@@ -35,7 +35,7 @@ export function createPagerJobs(deps: {
   const sync = async (incidentId: number) => {
     const incident = await readIncident(db, incidentId);
     if (!incident) return;
-    const auto = serviceFor(incident.commonLabels, new Set(config.services.keys()), DEFAULT_PAGER_SERVICE);
+    const auto = serviceFor(incident.commonLabels, new Set(config.services.keys()), DEFAULT_PAGER_SERVICE, config.routes);
     if (auto && OPEN_STATUSES.includes(incident.status) && pagesBySeverity(incident.severity, config.minSeverity)) {
       await db.transaction(async (tx) => {
         const { rows } = await tx.query('SELECT 1 FROM pages WHERE incident_id = $1 AND service = $2', [incident.id, auto]);

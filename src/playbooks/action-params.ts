@@ -6,11 +6,14 @@ import { DURATION_PATTERN } from '../lib/duration.js';
  * only known when the step runs; once rendered, the strict form must hold. Both come from one
  * definition, so they cannot drift apart.
  */
-export const ACTION_NAMES = ['http', 'exec', 'prometheus.query', 'prometheus.query_range', 'alertmanager.silence', 'slack.message', 'pagerduty.trigger', 'wait'] as const;
+export const ACTION_NAMES = [
+  'http', 'exec', 'prometheus.query', 'prometheus.query_range', 'alertmanager.silence', 'slack.message', 'pagerduty.trigger', 'wait',
+  'kubernetes.logs', 'kubernetes.events', 'kubernetes.rollout_restart', 'kubernetes.scale', 'jira.create_issue',
+] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 
 /** Actions whose steps are not re-run after a crash unless the step says `idempotent: true`. */
-export const NOT_IDEMPOTENT_BY_DEFAULT: ReadonlySet<ActionName> = new Set(['exec', 'http']);
+export const NOT_IDEMPOTENT_BY_DEFAULT: ReadonlySet<ActionName> = new Set(['exec', 'http', 'kubernetes.rollout_restart']);
 
 type Mode = 'written' | 'rendered';
 
@@ -27,6 +30,10 @@ const duration = (mode: Mode, description: string) =>
   text(mode, z.string().regex(DURATION_PATTERN, { error: 'must be a duration like 30s, 15m or 2h' }), description);
 const url = (mode: Mode, description: string) =>
   text(mode, z.string().regex(/^https?:\/\/[^\s/]+/i, { error: 'must be an http(s) URL' }), description);
+
+// A Kubernetes object name (DNS-1123 subdomain): no `,` `=` `/` or space, so it cannot widen a field selector or a path.
+const k8sName = (mode: Mode, description: string) =>
+  text(mode, z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, { error: 'must be a Kubernetes name (lowercase letters, digits, - and .)' }), description);
 
 /** The `with:` schema of each action, as written (`written`) or after templates are filled (`rendered`). */
 export function paramSchemas(mode: Mode) {
@@ -69,6 +76,36 @@ export function paramSchemas(mode: Mode) {
     }).strict(),
     wait: z.object({
       duration: duration(mode, 'How long to wait before the next step.'),
+    }).strict(),
+    'kubernetes.logs': z.object({
+      namespace: k8sName(mode, 'The pod\'s namespace (in KUBERNETES_NAMESPACES).'),
+      pod: k8sName(mode, 'The pod.'),
+      container: k8sName(mode, 'The container; the pod\'s only one when unset.').optional(),
+      previous: z.boolean().default(false).describe('The previous (crashed) instance of the container.'),
+      tail: z.number().int().min(1).max(10_000).default(500).describe('The last N lines.'),
+    }).strict(),
+    'kubernetes.events': z.object({
+      namespace: k8sName(mode, 'The object\'s namespace (in KUBERNETES_NAMESPACES).'),
+      kind: z.string().regex(/^[A-Z][A-Za-z0-9]{0,62}$/, { error: 'must be a Kubernetes kind like Pod or Deployment' }).default('Pod'),
+      name: k8sName(mode, 'The object whose events are read.'),
+    }).strict(),
+    'kubernetes.rollout_restart': z.object({
+      namespace: k8sName(mode, 'The namespace (in KUBERNETES_NAMESPACES).'),
+      kind: z.enum(['deployment', 'statefulset', 'daemonset']).default('deployment').describe('In KUBERNETES_KINDS.'),
+      name: k8sName(mode, 'The workload to restart, as kubectl rollout restart does.'),
+    }).strict(),
+    'kubernetes.scale': z.object({
+      namespace: k8sName(mode, 'The namespace (in KUBERNETES_NAMESPACES).'),
+      kind: z.enum(['deployment', 'statefulset']).default('deployment').describe('In KUBERNETES_KINDS.'),
+      name: k8sName(mode, 'The workload to scale.'),
+      replicas: z.number().int().min(0).max(1000).describe('The replicas it should have.'),
+    }).strict(),
+    'jira.create_issue': z.object({
+      project: z.string().regex(/^[A-Z][A-Z0-9_]{0,49}$/, { error: 'must be a Jira project key like OPS' }).describe('The project key.'),
+      summary: z.string().min(1).max(255).describe('The issue\'s summary.'),
+      description: z.string().max(30_000).optional().describe('Plain text; firebreak adds the incident it is for.'),
+      issue_type: z.string().min(1).max(60).default('Task').describe('Task, Bug, …'),
+      labels: z.array(z.string().regex(/^[^\s]{1,255}$/, { error: 'must be a label without spaces' })).max(20).optional(),
     }).strict(),
   } satisfies Record<ActionName, z.ZodType>;
 }

@@ -3,7 +3,7 @@ import { loadPlaybooks } from './loader.js';
 import { alertsFromJson, dryRun } from './dry-run.js';
 import { playbookJsonSchema } from './schema.js';
 import { displayParams, unsetSecrets } from './secrets.js';
-import { formatProblem } from './validate.js';
+import { formatProblem, type Playbook } from './validate.js';
 
 /** What a CLI command prints and its exit code. */
 export interface CommandResult {
@@ -14,16 +14,18 @@ export interface CommandResult {
 
 /**
  * `firebreak playbooks check [dir]`: every problem in every file; non-zero exit when there is any.
- * Secrets whose variable is not set here are named too, as warnings: where the check runs (CI) may
- * rightly not have them.
+ * Secrets whose variable is not set here, and actions whose configuration is missing here
+ * (`unconfigured`), are named too, as warnings: where the check runs (CI) may rightly not have them.
  */
-export async function checkCommand(dir: string, isSecretSet: (variable: string) => boolean): Promise<CommandResult> {
+export async function checkCommand(
+  dir: string, isSecretSet: (variable: string) => boolean, unconfigured: (playbooks: readonly Playbook[]) => string[] = () => [],
+): Promise<CommandResult> {
   const { playbooks, problems } = await loadPlaybooks(dir);
   const ok = playbooks.map((p) => `ok   ${p.file} (${p.definition.name}: ${p.definition.steps.length} steps)`);
   return {
     out: ok.length ? `${ok.join('\n')}\n` : '',
     err: problems.map((p) => `FAIL ${formatProblem(p)}\n`).join('') +
-      unsetSecrets(playbooks, isSecretSet).map((line) => `WARN ${line}\n`).join(''),
+      [...unsetSecrets(playbooks, isSecretSet), ...unconfigured(playbooks)].map((line) => `WARN ${line}\n`).join(''),
     code: problems.length ? 1 : 0,
   };
 }

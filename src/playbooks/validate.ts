@@ -25,6 +25,8 @@ export interface Playbook {
   hash: string;
   /** The secrets its steps reference (`{{ secret.NAME }}`), to say which are not set. */
   secrets: SecretUse[];
+  /** The line of each step's `action:`, by step index: where `playbooks check` points. */
+  actionLines: (number | undefined)[];
 }
 
 /** "file:line: path: reason", as `playbooks check` prints it and the log says it. */
@@ -100,7 +102,8 @@ export function validatePlaybook(source: string, file: string): { playbook?: Pla
     seen.add(step.id);
   });
   if (problems.length) return { problems };
-  return { playbook: { definition, matchers, file, hash: sha256(source), secrets }, problems };
+  const actionLines = definition.steps.map((_, i) => lineOf(doc, lines, ['steps', i, 'action']));
+  return { playbook: { definition, matchers, file, hash: sha256(source), secrets, actionLines }, problems };
 }
 
 function lineOf(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): number | undefined {

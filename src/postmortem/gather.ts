@@ -18,6 +18,8 @@ export interface PostmortemData {
   pages: { service: string; requestedBy: string; requestedAt: Date; sent: PagerAction | null; rejected: string | null; oncall: OnCallPerson[] }[];
   /** PromQL of the incident's playbook steps and of its alerts' rules, each once. */
   queries: { query: string; source: string }[];
+  /** Grafana's links of the incident's Grafana-managed alerts, one row per alert name (its first alert's). */
+  grafanaLinks: { alertname: string; silenceUrl: string | null; dashboardUrl: string | null; panelUrl: string | null }[];
 }
 
 /** The alerts of one alertname: how many, when, and their labels (shared by all, or varying). */
@@ -55,7 +57,7 @@ export async function gatherPostmortem(db: Queryable, incidentId: number): Promi
   const incident = found[0];
   if (!incident) return null;
 
-  const [alerts, timeline, runs, steps, approvals, evidence, pages, generators] = await Promise.all([
+  const [alerts, timeline, runs, steps, approvals, evidence, pages, generators, grafana] = await Promise.all([
     db.query<{ alertname: string | null; labels: Record<string, string>; status: string; startsAt: Date; endsAt: Date | null }>(
       `SELECT alertname, labels, status, starts_at AS "startsAt", CASE WHEN status = 'resolved' THEN COALESCE(resolved_at, ends_at) END AS "endsAt"
          FROM alerts WHERE incident_id = $1 ORDER BY starts_at, id`, [incidentId]),
@@ -84,6 +86,10 @@ export async function gatherPostmortem(db: Queryable, incidentId: number): Promi
     db.query<{ alertname: string | null; url: string }>(
       `SELECT alertname, min(generator_url) AS url FROM alerts WHERE incident_id = $1 AND generator_url IS NOT NULL
         GROUP BY alertname ORDER BY alertname`, [incidentId]),
+    db.query<PostmortemData['grafanaLinks'][number]>(
+      `SELECT DISTINCT ON (alertname) COALESCE(alertname, '(no alertname)') AS alertname, grafana->>'silenceUrl' AS "silenceUrl",
+              grafana->>'dashboardUrl' AS "dashboardUrl", grafana->>'panelUrl' AS "panelUrl"
+         FROM alerts WHERE incident_id = $1 AND grafana IS NOT NULL ORDER BY alertname, id`, [incidentId]),
   ]);
 
   const byRun = new Map<number, RunRecord['steps']>();
@@ -106,6 +112,7 @@ export async function gatherPostmortem(db: Queryable, incidentId: number): Promi
     evidence: evidence.rows,
     pages: pages.rows,
     queries: [...queries].slice(0, MAX_QUERIES).map(([query, source]) => ({ query, source })),
+    grafanaLinks: grafana.rows,
   };
 }
 

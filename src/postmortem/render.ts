@@ -1,4 +1,5 @@
 import { incidentRef } from '../incidents/types.js';
+import { safeUrl } from '../lib/mrkdwn.js';
 import type { PostmortemData } from './gather.js';
 import type { MetricSection } from './metrics.js';
 
@@ -72,6 +73,13 @@ export function renderPostmortem(d: PostmortemData, metrics: MetricsPart): strin
     ]));
   }
   line();
+  const grafana = d.grafanaLinks.map((g) => [md(g.alertname), mdLink('Silence', g.silenceUrl), mdLink('Dashboard', g.dashboardUrl), mdLink('Panel', g.panelUrl)]);
+  if (grafana.some((row) => row.slice(1).some(Boolean))) {
+    line('Grafana links:');
+    line();
+    for (const [name, ...links] of grafana) if (links.some(Boolean)) line(`- ${name}: ${links.filter(Boolean).join(' · ')}`);
+    line();
+  }
 
   if (d.pages.length) {
     line('## Paging');
@@ -172,6 +180,15 @@ function table(out: string[], head: string[], rows: string[][]): void {
 }
 
 /** Untrusted text made Markdown-inert for a table cell: one line, markup characters escaped, cut. */
+/**
+ * A Markdown link to an http(s) URL from an alert (untrusted): written as <…>, which no character
+ * of a parsed URL can close (URL escapes < and >, spaces and line breaks); anything else is left out.
+ */
+function mdLink(text: string, url: string | null): string {
+  const safe = safeUrl(url);
+  return safe ? `[${text}](<${safe}>)` : '';
+}
+
 export function md(text: string, max = 500): string {
   const one = text.replace(/\s+/g, ' ').trim();
   const cut = one.length > max ? `${one.slice(0, max - 1)}…` : one;

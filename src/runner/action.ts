@@ -10,6 +10,8 @@ export interface ActionContext {
   /** Aborted when the step's timeout passes: stop and clean up. */
   signal: AbortSignal;
   incident: { id: number; number: number; ref: string; severity: string; title: string };
+  /** The step being run: what an action that creates something outside keys it by (once per incident and step). */
+  step?: { playbook: string; id: string };
 }
 
 /** What a step captured: the bytes kept as evidence, and a one-line summary for people. */

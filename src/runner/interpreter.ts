@@ -189,6 +189,7 @@ export function createStepHandler(deps: InterpreterDeps): JobHandler<{ incidentI
       const ctx = {
         signal,
         incident: { id: incident.id, number: incident.number, ref: incidentRef(incident.number), severity: incident.severity, title: incident.title },
+        step: { playbook: st.run.playbook, id: def.id },
       };
       result = await Promise.race([callAction(deps.actions[def.action as ActionName], def, params, ctx, deps.secrets), timedOut, stopped]);
     } catch (err) {

@@ -6,6 +6,7 @@ import type { Clock } from '../lib/clock.js';
 import { CHAT, INCIDENT_CARD, INCIDENT_COMMANDER, INCIDENT_OPENED, cardJob, incidentPayload } from '../incidents/jobs.js';
 import { incidentView } from '../incidents/queries.js';
 import { appendTimeline } from '../incidents/timeline.js';
+import { channelFor, type IncidentRoute } from '../incidents/routing.js';
 import { FIREBREAK_ACTOR, incidentRef } from '../incidents/types.js';
 import { safeMrkdwn } from '../lib/mrkdwn.js';
 import { defineJob, handle, type JobBinding, type JobQueue } from '../queue/job.js';
@@ -32,6 +33,8 @@ const NAME_ATTEMPTS = 20;
 /** The job handlers that keep Slack in step with the database. */
 export function createSlackJobs(deps: {
   db: Db; queue: JobQueue; clock: Clock; api: SlackApi; slack: SlackConfig; finder: MessageFinder;
+  /** INCIDENT_ROUTES: the channel of an incident's team, instead of SLACK_INCIDENT_CHANNEL. */
+  routes: readonly IncidentRoute[];
   persist: (p: { incidentId: number }) => Promise<boolean>;
 }): JobBinding[] {
   const { db, queue, clock, api, slack } = deps;
@@ -71,7 +74,7 @@ export function createSlackJobs(deps: {
   const opened = async (id: number, ownChannel: boolean | undefined) => {
     const place = await readCardPlace(db, id, 0);
     if (!place || place.channel) return;
-    const channel = (ownChannel ?? slack.createChannels) ? await ensureChannel(id, place) : slack.incidentChannel;
+    const channel = (ownChannel ?? slack.createChannels) ? await ensureChannel(id, place) : channelFor(place.labels, deps.routes, slack.incidentChannel);
     await db.transaction(async (tx) => {
       if (await chooseCardChannel(tx, id, channel)) await queue.enqueue(tx, cardJob(id));
     });
@@ -123,7 +126,7 @@ export function createSlackJobs(deps: {
     const place = await readCardPlace(db, incidentId, 0);
     if (!place) return;
     await api.call('chat.postMessage', {
-      channel: slack.incidentChannel,
+      channel: channelFor(place.labels, deps.routes, slack.incidentChannel),
       text: `${safeMrkdwn(`${incidentRef(place.number)} (${place.severity}) ${place.title}`, 300)}: follow it in <#${channel}>`,
       unfurl_links: false, unfurl_media: false,
     });

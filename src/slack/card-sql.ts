@@ -17,12 +17,14 @@ export interface CardPlace {
   /** Set when a post of the card began and its ts is not stored yet: the post may have happened. */
   postStartedAt: Date | null;
   openedAt: Date;
+  /** The labels all the incident's alerts share: what INCIDENT_ROUTES matches. */
+  labels: Record<string, string>;
 }
 
 export async function readCardPlace(db: Queryable, incidentId: number, spacingMs: number): Promise<CardPlace | null> {
   const { rows } = await db.query<CardPlace>(
     `SELECT number, title, severity, commander, slack_card_channel AS channel, slack_card_ts AS ts, slack_card_digest AS digest,
-            slack_channel_id AS "slackChannelId", slack_card_post_started_at AS "postStartedAt", opened_at AS "openedAt",
+            slack_channel_id AS "slackChannelId", slack_card_post_started_at AS "postStartedAt", opened_at AS "openedAt", common_labels AS labels,
             GREATEST(0, extract(epoch FROM slack_card_synced_at + $2 * interval '1 millisecond' - now()) * 1000)::float8 AS "waitMs"
        FROM incidents WHERE id = $1`,
     [incidentId, spacingMs],

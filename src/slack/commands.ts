@@ -9,6 +9,7 @@ import type { Db } from '../db/db.js';
 import { changeIncident, declareIncident, requestPostmortem, type IncidentChange } from '../incidents/commands.js';
 import { pageIncident } from '../incidents/pages-sql.js';
 import { findIncident, listOpenIncidents, recentTimeline } from '../incidents/queries.js';
+import type { IncidentRoute } from '../incidents/routing.js';
 import { incidentRef, type IncidentTarget } from '../incidents/types.js';
 import type { Clock } from '../lib/clock.js';
 import { describeError, ErrorCode, FirebreakError } from '../lib/errors.js';
@@ -48,6 +49,8 @@ export interface CommandDeps {
   access: Access;
   /** The PagerDuty services that may be paged; undefined when PagerDuty is off. */
   pagerServices: readonly string[] | undefined;
+  /** INCIDENT_ROUTES: an incident's own PagerDuty service, when its route names one. */
+  routes: readonly IncidentRoute[];
 }
 
 const LIST_MAX = 20;
@@ -147,7 +150,7 @@ async function execute(deps: CommandDeps, c: ParsedCommand, req: CommandRequest,
       return runReply(await runPlaybookByHand(db, deps.queue, deps.registry, target, c.playbook, ctx), req.userId, notFound);
     case 'page': {
       if (!deps.pagerServices?.length) return ephemeral(':warning: PagerDuty is not set up here (PAGERDUTY_ROUTING_KEY or PAGERDUTY_SERVICES): nobody was paged.');
-      const outcome = await pageIncident(db, deps.queue, target, c.service, deps.pagerServices, { ...ctx, reason: `asked by ${req.userId}` });
+      const outcome = await pageIncident(db, deps.queue, target, c.service, deps.pagerServices, deps.routes, { ...ctx, reason: `asked by ${req.userId}` });
       return pageReply(outcome, req.userId, notFound);
     }
     case 'postmortem': {

@@ -19,6 +19,17 @@ test('playbooks check: ok for the examples; every problem, with file and line, a
   const good = await run(['playbooks', 'check', EXAMPLES]);
   assert.equal(good.code, 0, good.err);
   assert.match(good.out, /ok {3}.*high-error-rate\.yml \(high-error-rate: 4 steps\)/);
+  // Run with no configuration: each step whose action is not configured is a warning, not a failure.
+  assert.match(good.err, /^WARN .*kube-pod-crash-looping\.yml:29: steps\[2\]\.action: prometheus\.query_range needs PROMETHEUS_URL, which is not set here/m);
+  const served = runCli(['playbooks', 'check', EXAMPLES], {
+    PROMETHEUS_URL: 'http://prometheus:9090', ALERTMANAGER_URL: 'http://alertmanager:9093', EXEC_ALLOWLIST: 'kubectl,cmctl,/usr/local/bin/disk-cleanup',
+    HTTP_ACTION_ALLOWED_HOSTS: 'deploy.internal', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: '0123456789abcdef', SLACK_INCIDENT_CHANNEL: 'C0INCIDENTS',
+  });
+  assert.equal(await served.exited, 0);
+  assert.equal(served.stderr(), '');
+  const invalid = runCli(['playbooks', 'check', EXAMPLES], { PROMETHEUS_URL: 'prometheus:9090' });
+  assert.equal(await invalid.exited, 0);
+  assert.match(invalid.stderr(), /^WARN the configuration here is invalid, so which actions it serves was not checked: - PROMETHEUS_URL: must be an http\(s\) URL/m);
   const dir = playbookDir({
     'a.yml': 'name: a\nmatch: [\'alertname="A"\']\nsteps:\n  - id: x\n    action: exec\n    with: { argv: [echo, "{{ alert.label.x }}"] }\n',
     'b.yaml': 'name: b\nmatch: [\'alertname=~"("\']\nsteps:\n  - id: y\n    action: wait\n    with: { duration: soon }\n',
@@ -30,13 +41,16 @@ test('playbooks check: ok for the examples; every problem, with file and line, a
 });
 
 test('playbooks test --alert: which playbooks match and each step rendered; nothing runs', async () => {
-  const payload = fileURLToPath(new URL('alertmanager/storm-2000.json', FIXTURES));
+  const payload = fileURLToPath(new URL('mixins/kube-pod-crash-looping.json', FIXTURES));
   const r = await run(['playbooks', 'test', '--alert', payload, EXAMPLES]);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /^alert 1 of 2000: alertname="PodCrashLooping"/);
-  assert.match(r.out, /matches pod-crash-looping:\n {4}1\. describe \(exec\)\n {7}with: \{"argv":\["kubectl","describe","pod","--namespace=prod","--","search-00000"\]\}/);
-  assert.match(r.out, /4\. restart \(exec\) \[approval by commander within 20m\]/);
-  assert.match(r.out, /… and 1990 more alerts, of which 1990 match a playbook\n\(nothing was run\)\n$/);
+  assert.match(r.out, /^alert 1 of 1: alertname="KubePodCrashLooping"/);
+  assert.match(r.out, /matches kube-pod-crash-looping:\n {4}1\. describe \(exec\)\n {7}with: \{"argv":\["kubectl","describe","pod","--namespace=shop","--","checkout-7d9f8b6c5-x2x9k"\]\}/);
+  assert.match(r.out, /5\. delete-pod \(exec\) \[approval by commander within 20m\]/);
+  const storm = await run(['playbooks', 'test', '--alert', fileURLToPath(new URL('alertmanager/storm-2000.json', FIXTURES)), EXAMPLES]);
+  assert.equal(storm.code, 0, storm.err);
+  assert.match(storm.out, /^alert 1 of 2000: alertname="PodCrashLooping"[^\n]*\n  no playbook matches\n/);
+  assert.match(storm.out, /… and 1990 more alerts, of which 0 match a playbook\n\(nothing was run\)\n$/);
   const missing = await run(['playbooks', 'test', '--alert', '/nonexistent.json', EXAMPLES]);
   assert.equal(missing.code, 2);
   assert.match(missing.err, /cannot read alerts from \/nonexistent\.json/);

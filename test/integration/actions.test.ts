@@ -22,8 +22,9 @@ describe('actions against local services (the real fetch)', () => {
     fake.route('POST /deploy', () => ({ status: 409, body: { error: 'busy' } }));
     fake.route('POST /big/api/v1/query', () => ({ status: 200, body: { status: 'success', data: { resultType: 'vector', result: [{ metric: { pad: 'x'.repeat(4096) } }] } } }));
     actions = createActions({
-      fetch, clock: { now: () => NOW }, execAllowlist: [], execPath: '/usr/bin:/bin', httpAllowedHosts: [fake.host],
+      fetch, clock: { now: () => NOW }, execAllowlist: [], execPath: '/usr/bin:/bin', execEnv: {}, httpAllowedHosts: [fake.host],
       prometheusUrl: fake.url, alertmanagerUrl: fake.url, chat: undefined, page: undefined, captureBytes: 1024,
+      kubernetes: { port: undefined, namespaces: [], kinds: [] }, jira: undefined,
     });
   });
   after(() => fake.close());

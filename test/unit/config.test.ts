@@ -7,16 +7,17 @@ import { isLoopback, isLoopbackHost } from '../../src/lib/loopback.js';
 test('defaults: embedded database in ./data, port 3000 on loopback only (no token), 16 MiB bodies', () => {
   assert.deepEqual(loadConfig({}), {
     port: 3000, host: '127.0.0.1', database: { kind: 'pglite', dataDir: './data' },
-    webhookToken: undefined, webhookUnauthenticated: false, webhookMaxBytes: 16777216, logLevel: 'info', slack: undefined, pagerduty: undefined,
+    webhookToken: undefined, grafanaWebhookToken: undefined, webhookUnauthenticated: false, webhookMaxBytes: 16777216, logLevel: 'info', slack: undefined, pagerduty: undefined,
     jobs: { leaseMs: 30_000, concurrency: { steps: 8, notify: 4, internal: 2 }, keepDoneMs: 86_400_000, keepFailedMs: 14 * 86_400_000, shutdownGraceMs: 20_000 },
     retention: { processedRequestsMs: 86_400_000, rejectedWebhooksMs: 30 * 86_400_000, evidenceBodiesMs: 180 * 86_400_000, postmortemsMs: 365 * 86_400_000 },
     playbooks: {
-      dir: './playbooks', execAllowlist: [], execPath: '/usr/local/bin:/usr/bin:/bin', httpAllowedHosts: [],
+      dir: './playbooks', execAllowlist: [], execPath: '/usr/local/bin:/usr/bin:/bin', execEnv: {}, httpAllowedHosts: [],
       prometheusUrl: undefined, alertmanagerUrl: undefined, evidenceMaxBytes: 1048576,
     },
     access: { read: ['*'], respond: ['*'], command: ['*'], run: ['*'], page: ['*'], admin: [] },
     apiTokens: [],
     client: { url: 'http://127.0.0.1:3000', token: undefined },
+    routes: [], kubernetes: undefined, jira: undefined,
   });
 });
 

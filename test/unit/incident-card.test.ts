@@ -12,7 +12,7 @@ const VIEW: IncidentView = {
   commonLabels: { alertname: 'HighErrorRate', severity: 'critical', service: 'checkout', namespace: 'prod', zone: 'eu-1' },
   commonAnnotations: { summary: '5xx above 5% on checkout' },
   externalUrl: 'http://alertmanager:9093', generatorUrl: 'http://prometheus:9090/graph?g0.expr=x', runbookUrl: 'https://runbooks.example/5xx',
-  pages: [],
+  grafana: null, pages: [],
 };
 
 describe('the incident card (Block Kit snapshot)', () => {
@@ -108,4 +108,22 @@ test('retry backoff doubles from the base, is capped at 5 minutes, and jitters w
   assert.equal(backoffMs(30, () => 1), 300_000);
   assert.equal(backoffMs(30, () => 0), 150_000);
   assert.equal(backoffMs(3, () => 0.5, 100), 300);
+});
+
+test('a Grafana-managed alert\'s card links to Grafana, the rule, and Grafana\'s silence, dashboard and panel links (http(s) only)', () => {
+  const view: IncidentView = {
+    ...VIEW, externalUrl: 'https://grafana.example.com/', generatorUrl: 'https://grafana.example.com/alerting/grafana/abc/view',
+    grafana: {
+      orgId: 1, silenceUrl: 'https://grafana.example.com/alerting/silence/new?alertmanager=grafana&matchers=alertname%3DHighErrorRate',
+      dashboardUrl: 'https://grafana.example.com/d/shop?orgId=1', panelUrl: 'javascript:alert(1)', values: { B: 0.12 },
+    },
+  };
+  const links = incidentCard(view).find((b) => (b as { block_id?: string }).block_id === 'incident_links') as { elements: { action_id: string; text: { text: string }; url: string }[] };
+  assert.deepEqual(links.elements.map((e) => [e.action_id, e.text.text, e.url]), [
+    ['link_runbook', 'Runbook', 'https://runbooks.example/5xx'],
+    ['link_alertmanager', 'Grafana', 'https://grafana.example.com/'],
+    ['link_generator', 'Alert rule', 'https://grafana.example.com/alerting/grafana/abc/view'],
+    ['link_silence', 'Silence', 'https://grafana.example.com/alerting/silence/new?alertmanager=grafana&matchers=alertname%3DHighErrorRate'],
+    ['link_dashboard', 'Dashboard', 'https://grafana.example.com/d/shop?orgId=1'],
+  ]);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { AlertNotice } from '../../src/ingest/notification.js';
+import type { AlertNotice } from '../../src/sources/model.js';
 import { describeAlert, incidentTitle, listAlerts, planIntake, summarizeBatch, type KnownAlert } from '../../src/incidents/plan.js';
 
 const notice = (status: 'firing' | 'resolved', fingerprint = 'f1'): AlertNotice => ({

@@ -141,16 +141,14 @@ steps:
     assert.deepEqual(committed, playbookJsonSchema());
   });
 
-  test('the example playbooks load, carry the schema line, and match the fixtures\' alerts', async () => {
+  test('the shipped playbooks carry the schema line (test/unit/shipped-playbooks.test.ts renders each against its alert)', async () => {
     const dir = new URL('../../playbooks/', import.meta.url).pathname;
     const { playbooks, problems } = await loadPlaybooks(dir);
     assert.deepEqual(problems, []);
-    assert.deepEqual(playbooks.map((p) => p.definition.name).sort(), ['disk-filling-up', 'high-error-rate', 'pod-crash-looping']);
+    assert.ok(playbooks.length >= 9);
     for (const p of playbooks) assert.match(await readFile(p.file, 'utf8'), /^# yaml-language-server: \$schema=\.\/schema\.json$/m);
-    for (const [file, name] of [['firing-group.json', 'high-error-rate'], ['firing-single.json', 'disk-filling-up'], ['storm-2000.json', 'pod-crash-looping']]) {
-      const runs = dryRun(playbooks, alertsFromJson(JSON.parse(await fixture(`alertmanager/${file}`))).slice(0, 1));
-      assert.deepEqual(runs[0]!.matches.map((m) => m.playbook), [name], file);
-      assert.deepEqual(runs[0]!.matches[0]!.steps.filter((s) => s.error), [], file);
-    }
+    const runs = dryRun(playbooks, alertsFromJson(JSON.parse(await fixture('alertmanager/firing-group.json'))).slice(0, 1));
+    assert.deepEqual(runs[0]!.matches.map((m) => m.playbook), ['high-error-rate']);
+    assert.deepEqual(runs[0]!.matches[0]!.steps.filter((s) => s.error), []);
   });
 });

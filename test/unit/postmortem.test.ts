@@ -43,6 +43,7 @@ const DATA: PostmortemData = {
     { query: 'sum(rate(http_requests_total{code=~"5.."}[5m]))', source: 'playbook high-error-rate, step error-rate' },
     { query: 'up == 0', source: 'alert rule PodCrashLooping' },
   ],
+  grafanaLinks: [],
 };
 
 const SNAPSHOT = new URL('./snapshots/postmortem-INC-42.md', import.meta.url);

@@ -62,8 +62,17 @@ export function incidentCard(i: IncidentView): Block[] {
     if (safe) links.push({ type: 'button', action_id: id, text: { type: 'plain_text', text }, url: safe });
   };
   link(ACTION.linkRunbook, 'Runbook', i.runbookUrl);
-  link(ACTION.linkAlertmanager, 'Alertmanager', i.externalUrl);
-  link(ACTION.linkGenerator, 'Prometheus', i.generatorUrl);
+  if (i.grafana) {
+    // A Grafana-managed alert: Grafana itself, the rule, and the links Grafana gives.
+    link(ACTION.linkAlertmanager, 'Grafana', i.externalUrl);
+    link(ACTION.linkGenerator, 'Alert rule', i.generatorUrl);
+    link(ACTION.linkSilence, 'Silence', i.grafana.silenceUrl);
+    link(ACTION.linkDashboard, 'Dashboard', i.grafana.dashboardUrl);
+    link(ACTION.linkPanel, 'Panel', i.grafana.panelUrl);
+  } else {
+    link(ACTION.linkAlertmanager, 'Alertmanager', i.externalUrl);
+    link(ACTION.linkGenerator, 'Prometheus', i.generatorUrl);
+  }
 
   if (open) blocks.push({ type: 'actions', block_id: 'incident_actions', elements: incidentButtons(i) });
   if (links.length) blocks.push({ type: 'actions', block_id: 'incident_links', elements: links });

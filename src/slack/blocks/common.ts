@@ -26,6 +26,9 @@ export const ACTION = {
   linkRunbook: 'link_runbook',
   linkAlertmanager: 'link_alertmanager',
   linkGenerator: 'link_generator',
+  linkSilence: 'link_silence',
+  linkDashboard: 'link_dashboard',
+  linkPanel: 'link_panel',
 } as const;
 
 /** A user mention; only ids Slack issues (U…/W…) are turned into one, anything else is dropped. */

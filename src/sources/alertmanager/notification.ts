@@ -1,30 +1,5 @@
 import { z } from 'zod';
-
-/** One alert of a webhook, normalized: what firebreak keeps of it. */
-export interface AlertNotice {
-  fingerprint: string;
-  status: 'firing' | 'resolved';
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  /** As Alertmanager sent it (up to nanoseconds); Postgres keeps microseconds. */
-  startsAt: string;
-  /** null while firing (Alertmanager sends the zero time 0001-01-01). */
-  endsAt: string | null;
-  generatorUrl: string | null;
-}
-
-/** An Alertmanager webhook (payload version 4), normalized. */
-export interface Notification {
-  groupKey: string;
-  status: 'firing' | 'resolved';
-  receiver: string;
-  groupLabels: Record<string, string>;
-  commonLabels: Record<string, string>;
-  commonAnnotations: Record<string, string>;
-  externalUrl: string | null;
-  truncatedAlerts: number;
-  alerts: AlertNotice[];
-}
+import type { Notification, ParsedNotification, PayloadProblem } from '../model.js';
 
 // RFC 3339 as Go's time package writes it; Date.parse alone accepts far looser strings. Years
 // 0001-9999 only: Postgres refuses year 0.
@@ -38,9 +13,9 @@ const isUnstorable = (s: string) => SUSPECT.test(s) && UNSTORABLE.test(s);
 // JSON, and bytes that are not UTF-8 (a surrogate among them) decode to U+FFFD. Text without such an
 // escape parses to storable strings only, and their walk is skipped.
 const UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89a-fA-F])/;
-const GO_ZERO_TIME = /^0001-01-01T00:00:00(\.0+)?Z$/;
+export const GO_ZERO_TIME = /^0001-01-01T00:00:00(\.0+)?Z$/;
 
-const isTimestamp = (s: string) => RFC3339.test(s) && !Number.isNaN(Date.parse(s));
+export const isTimestamp = (s: string) => RFC3339.test(s) && !Number.isNaN(Date.parse(s));
 const timestamp = z.string().refine(isTimestamp, { error: 'must be an RFC 3339 timestamp' });
 const labelSet = z.record(z.string(), z.string({ error: 'label values must be strings' }));
 
@@ -78,15 +53,6 @@ const notificationSchema = z
       seen.add(a.fingerprint);
     });
   });
-
-/** Why a payload was refused: the path of the first bad field, and what is wrong with it. */
-export interface PayloadProblem {
-  path: string;
-  message: string;
-}
-
-/** A payload's verdict: the normalized notification, or why it was refused. */
-export type ParsedNotification = { ok: true; value: Notification } | { ok: false; problem: PayloadProblem };
 
 /**
  * Validates a parsed JSON body as an Alertmanager webhook and normalizes it. Given the JSON `text`
@@ -170,7 +136,7 @@ function normalize(n: z.input<typeof notificationSchema>): Notification {
 }
 
 /** The first string (key or value) Postgres could not store, so it is refused as 400, not retried as 500. */
-function findUnstorableText(value: unknown): PayloadProblem | undefined {
+export function findUnstorableText(value: unknown): PayloadProblem | undefined {
   const found = unstorablePath(value);
   if (!found) return undefined;
   const { reversed, key } = found;
