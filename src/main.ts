@@ -34,6 +34,7 @@ import { pruneOldRows } from './scheduler/housekeeping.js';
 import { startScheduler } from './scheduler/scheduler.js';
 import { createSlackApi } from './slack/api.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
+import { createChannelBudget, withBudget } from './slack/budget.js';
 import { createSlackJobs } from './slack/card-jobs.js';
 import { learnSlackIdentity, type IdentityLearner, type IdentityRetry } from './slack/identity.js';
 import { createMessageFinder } from './slack/post-once.js';
@@ -117,7 +118,9 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       actor: FIREBREAK_ACTOR, at: clock.now(), requestKey: `playbook-page:${randomUUID()}`, reason: 'a playbook step',
     }));
     const onCall = pd?.apiToken && pager ? createOnCallLookup({ db, pager, config: pd, clock }) : undefined;
-    const slackApi = config.slack && createSlackApi(config.slack, logger, metrics);
+    // Every post and edit in a channel spends that channel's budget, shared by the replicas.
+    const budget = config.slack && createChannelBudget({ db, logger, ...config.slack.budget });
+    const slackApi = config.slack && budget && withBudget(createSlackApi(config.slack, logger, metrics), budget);
     const directory = slackApi ? createSlackDirectory(slackApi, clock, onCall) : undefined;
     const p = config.playbooks;
     const actions = createActions({
@@ -187,6 +190,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
         await slackApp?.stop();
         await http.close();
         await stopScheduler();
+        budget?.close();
         await queue.stop();
         if (!deps.db) await db.close();
         logger.info('firebreak stopped');

@@ -10,6 +10,7 @@ import { FIREBREAK_ACTOR, incidentRef } from '../incidents/types.js';
 import { safeMrkdwn } from '../lib/mrkdwn.js';
 import { defineJob, handle, type JobBinding, type JobQueue } from '../queue/job.js';
 import { slackErrorName, surelyNotDone, type SlackApi } from './api.js';
+import type { Priority } from './budget.js';
 import { cardText, incidentCard } from './blocks/card.js';
 import {
   chooseCardChannel, forgetCardMessage, markCardPostStarted, readCardPlace, recordCardPosted, recordCardSynced, recordIncidentChannel,
@@ -35,6 +36,8 @@ export function createSlackJobs(deps: {
   persist: (p: { incidentId: number }) => Promise<boolean>;
 }): JobBinding[] {
   const { db, queue, clock, api, slack } = deps;
+  // Cards of incidents that keep their own card in an outage go before other traffic in their channel.
+  const priorityOf = (severity: string): Priority => (severity <= slack.outage.ownCardSeverity ? 'urgent' : 'normal');
   const ignoring = (...names: string[]) => (err: unknown) => {
     if (!names.includes(slackErrorName(err) ?? '')) throw err;
   };
@@ -96,7 +99,7 @@ export function createSlackJobs(deps: {
         ? { channel: place.channel, ts: earlier }
         : await api.call<{ ok: boolean; channel: string; ts: string }>('chat.postMessage', {
           channel: place.channel, ...message, metadata, unfurl_links: false, unfurl_media: false,
-        }).catch(async (err: unknown) => {
+        }, { priority: priorityOf(place.severity) }).catch(async (err: unknown) => {
           if (surelyNotDone(err)) await markCardPostStarted(db, id, false); // nothing to look for next time
           throw err;
         });
@@ -108,7 +111,7 @@ export function createSlackJobs(deps: {
       return earlier ? { postponeMs: CARD_SPACING_MS } : undefined;
     }
     try {
-      await api.call('chat.update', { channel: place.channel, ts: place.ts, ...message });
+      await api.call('chat.update', { channel: place.channel, ts: place.ts, ...message }, { priority: priorityOf(place.severity) });
     } catch (err) {
       if (slackErrorName(err) !== 'message_not_found') throw err;
       await forgetCardMessage(db, id); // someone deleted the card: post it again
