@@ -36,6 +36,8 @@ import { createSlackApi } from './slack/api.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import { createChannelBudget, withBudget } from './slack/budget.js';
 import { createSlackJobs } from './slack/card-jobs.js';
+import { createDigestJobs } from './slack/digest-jobs.js';
+import { createOutageWatch } from './slack/outage.js';
 import { learnSlackIdentity, type IdentityLearner, type IdentityRetry } from './slack/identity.js';
 import { createMessageFinder } from './slack/post-once.js';
 import { createSlackChat, createSlackDirectory } from './slack/ports.js';
@@ -155,7 +157,11 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       if (warning) logger.warn(warning);
       const finder = createMessageFinder(slackApi, logger);
       bindings.push(
-        ...createSlackJobs({ db, queue, clock, api: slackApi, slack: config.slack, finder, persist: whileOpen }),
+        ...createSlackJobs({
+          db, queue, clock, api: slackApi, slack: config.slack, finder, persist: whileOpen,
+          outages: createOutageWatch({ db, queue, clock, outage: config.slack.outage }),
+        }),
+        ...createDigestJobs({ db, clock, api: slackApi, outage: config.slack.outage, finder }),
         ...createRunnerSlackJobs({ db, api: slackApi, incidentChannel: config.slack.incidentChannel, finder, persist: whileOpen }),
         ...createPostmortemSlackJobs({ db, api: slackApi, incidentChannel: config.slack.incidentChannel }),
       );

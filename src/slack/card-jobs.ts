@@ -18,6 +18,7 @@ import {
 } from './card-sql.js';
 import { messageMetadata, type MessageFinder } from './post-once.js';
 import { incidentChannelName } from './channel-name.js';
+import type { OutageWatch } from './outage.js';
 
 /** At most one card update per incident per this interval: a storm of changes costs a few calls. */
 export const CARD_SPACING_MS = 2_000;
@@ -32,7 +33,7 @@ const NAME_ATTEMPTS = 20;
 
 /** The job handlers that keep Slack in step with the database. */
 export function createSlackJobs(deps: {
-  db: Db; queue: JobQueue; clock: Clock; api: SlackApi; slack: SlackConfig; finder: MessageFinder;
+  db: Db; queue: JobQueue; clock: Clock; api: SlackApi; slack: SlackConfig; finder: MessageFinder; outages: OutageWatch;
   persist: (p: { incidentId: number }) => Promise<boolean>;
 }): JobBinding[] {
   const { db, queue, clock, api, slack } = deps;
@@ -74,7 +75,9 @@ export function createSlackJobs(deps: {
   const opened = async (id: number) => {
     const place = await readCardPlace(db, id, 0);
     if (!place || place.channel) return;
-    const channel = slack.createChannels ? await ensureChannel(id, place) : slack.incidentChannel;
+    // In an outage, an incident shown in the digest only gets no channel of its own either.
+    const digestOnly = await deps.outages.arrive(id, slack.incidentChannel, place.severity);
+    const channel = slack.createChannels && !digestOnly ? await ensureChannel(id, place) : slack.incidentChannel;
     await db.transaction(async (tx) => {
       if (await chooseCardChannel(tx, id, channel)) await queue.enqueue(tx, cardJob(id));
     });
@@ -84,6 +87,7 @@ export function createSlackJobs(deps: {
   const card = async (id: number): Promise<void | { postponeMs: number }> => {
     const place = await readCardPlace(db, id, CARD_SPACING_MS);
     if (!place?.channel) return; // not placed yet: incident.opened queues a sync once it is
+    if (await deps.outages.inDigest(id, place.severity, place.ts !== null)) return;
     const view = await incidentView(db, id);
     if (!view) return;
     const message = { text: cardText(view), blocks: incidentCard(view) };

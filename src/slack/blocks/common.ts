@@ -26,6 +26,7 @@ export const ACTION = {
   linkRunbook: 'link_runbook',
   linkAlertmanager: 'link_alertmanager',
   linkGenerator: 'link_generator',
+  declareOutage: 'outage_declare',
 } as const;
 
 /** A user mention; only ids Slack issues (U…/W…) are turned into one, anything else is dropped. */
