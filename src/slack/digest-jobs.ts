@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { OutageConfig } from '../config/config.js';
 import type { Db } from '../db/db.js';
 import { CHAT } from '../incidents/jobs.js';
-import type { IncidentStatus } from '../incidents/types.js';
 import type { Clock } from '../lib/clock.js';
 import { defineJob, handle, type JobBinding } from '../queue/job.js';
 import { slackErrorName, surelyNotDone, type SlackApi } from './api.js';
@@ -53,7 +52,7 @@ export function createDigestJobs(deps: { db: Db; clock: Clock; api: SlackApi; ou
     const view = {
       outageId: id, startedAt: o.startedAt, endedAt: o.endedAt, threshold: outage.threshold, windowMs: outage.windowMs,
       ownCardSeverity: outage.ownCardSeverity, parentNumber: o.parentNumber,
-      incidents: incidents.map((i) => ({ ...i, status: i.status as IncidentStatus })),
+      incidents,
     };
     const message = { text: digestText(view), blocks: outageDigest(view) };
     const hash = createHash('sha256').update(JSON.stringify(message)).digest('hex');

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AdvisoryLock, Queryable } from '../db/db.js';
+import type { IncidentStatus } from '../incidents/types.js';
 
 // Namespace of the per-channel advisory locks of outage detection (4242 is the intake's groups).
 const CHANNEL_LOCK_NAMESPACE = 4243;
@@ -30,7 +31,7 @@ export interface DigestIncident {
   number: number;
   title: string;
   severity: string;
-  status: string;
+  status: IncidentStatus;
   labels: Record<string, string>;
   /** It has a card of its own (posted before the outage, or severe enough). */
   hasCard: boolean;
@@ -138,4 +139,12 @@ export async function recordDigestSynced(db: Queryable, id: number, hash: string
 /** Someone deleted the digest: the next run posts it again. */
 export async function forgetDigest(db: Queryable, id: number): Promise<void> {
   await db.query('UPDATE slack_outages SET digest_ts = NULL, digest_post_started_at = NULL WHERE id = $1', [id]);
+}
+
+/** Notes the outage's parent incident; false when it had one already (a second click won the race). */
+export async function setOutageParent(tx: Queryable, outageId: number, parentId: number): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    'UPDATE slack_outages SET parent_incident_id = $2 WHERE id = $1 AND parent_incident_id IS NULL', [outageId, parentId],
+  );
+  return rowCount > 0;
 }

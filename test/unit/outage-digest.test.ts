@@ -59,7 +59,7 @@ describe('outage digest', () => {
     assert.match(text, /:red_circle: \*INC-10\* sev1 · triggered · incident 10 _\(own card\)_\n:large_orange_circle: \*INC-11\* sev3 · acknowledged · &lt;!channel&gt;/);
     assert.ok(!text.includes('<!channel>') && !text.includes('<https:'));
     const actions = blocks.find((b) => b.type === 'actions')!;
-    assert.deepEqual(actions.elements!.map((e) => [e.action_id, e.value]), [['outage_declare', '7']]);
+    assert.deepEqual(actions.elements!.map((e) => [e.action_id, e.value]), [['incident_outage_declare', '7']]);
     assert.equal(digestText(view([line(1)])), 'Outage: 1 incidents in this channel, 1 open');
   });
 

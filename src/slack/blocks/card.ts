@@ -1,6 +1,7 @@
 import type { IncidentView } from '../../incidents/queries.js';
 import { incidentRef, OPEN_STATUSES, type IncidentStatus } from '../../incidents/types.js';
 import { cut, safeMrkdwn, safeUrl } from '../../lib/mrkdwn.js';
+import { familyBlocks } from './links.js';
 import { pagesLine } from './paging.js';
 import { ACTION, type Block, type Button, mention, slackDate } from './common.js';
 
@@ -82,6 +83,7 @@ export function incidentCard(i: IncidentView): Block[] {
     buttons.push({ type: 'button', action_id: ACTION.commander, text: { type: 'plain_text', text: "I'm commander" }, value });
     blocks.push({ type: 'actions', block_id: 'incident_actions', elements: buttons });
   }
+  blocks.push(...familyBlocks(i));
   if (links.length) blocks.push({ type: 'actions', block_id: 'incident_links', elements: links });
   if (!open) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `This incident is ${i.status}. Its timeline: \`/incident timeline ${incidentRef(i.number)}\`` }] });

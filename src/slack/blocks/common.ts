@@ -26,7 +26,8 @@ export const ACTION = {
   linkRunbook: 'link_runbook',
   linkAlertmanager: 'link_alertmanager',
   linkGenerator: 'link_generator',
-  declareOutage: 'outage_declare',
+  declareOutage: 'incident_outage_declare',
+  resolveChildren: 'incident_resolve_children',
 } as const;
 
 /** A user mention; only ids Slack issues (U…/W…) are turned into one, anything else is dropped. */
