@@ -41,9 +41,18 @@ function webhook(i: number, severity = 'critical'): string {
   });
 }
 
-const post = (app: Firebreak, body: string) => fetch(`${app.url}/webhooks/alertmanager`, {
-  method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body,
-});
+// As Alertmanager does, a webhook whose connection failed is sent again (a loaded machine resets some).
+async function post(app: Firebreak, body: string): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(`${app.url}/webhooks/alertmanager`, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body,
+      });
+    } catch (err) {
+      if (attempt >= 5) throw err;
+    }
+  }
+}
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 if (!process.env.DATABASE_URL) console.log('postgres: skipped (set DATABASE_URL to include it)');

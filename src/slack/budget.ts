@@ -22,8 +22,11 @@ import { pauseBudget, takeToken } from './budget-sql.js';
  *   notify pool's slot for whatever is more urgent.
  */
 
-/** How urgent a call is. */
-export type Priority = 'urgent' | 'normal';
+/**
+ * How urgent a call is. `patient`: a normal call that waits its turn in the process however long it
+ * takes, for callers that cannot go back to the queue (a playbook step's message).
+ */
+export type Priority = 'urgent' | 'normal' | 'patient';
 
 // Tokens a normal call leaves in the bucket: one urgent message can always go at once.
 const RESERVE = 1;
@@ -59,6 +62,9 @@ export function createChannelBudget(o: { db: Db; logger: Logger; perSecond: numb
   const normalWaitMs = o.normalWaitMs ?? NORMAL_WAIT_MS;
   let seq = 0;
   let closed = false;
+  // A bucket of one has no room for a reserve: then normal calls only come after waiting urgent ones here.
+  const normalNeed = 1 + Math.min(RESERVE, o.burst - 1);
+  const deadlineOf = (priority: Priority) => (priority === 'normal' ? Date.now() + normalWaitMs : Infinity);
 
   const tooLong = (channel: string, position: number) => new FirebreakError(
     ErrorCode.SlackRateLimited, `Slack channel ${channel}: its message budget is spent; queued again`,
@@ -79,7 +85,7 @@ export function createChannelBudget(o: { db: Db; logger: Logger; perSecond: numb
         }
         if (!q.waiters.length) break;
         const head = next(q.waiters);
-        const need = head.urgent ? 1 : 1 + RESERVE;
+        const need = head.urgent ? 1 : normalNeed;
         const { available, taken } = await takeToken(o.db, channel, o.perSecond, o.burst, need);
         if (taken) {
           q.waiters.splice(q.waiters.indexOf(head), 1);
@@ -120,10 +126,10 @@ export function createChannelBudget(o: { db: Db; logger: Logger; perSecond: numb
         if (same) {
           same.run = run;
           same.urgent ||= urgent;
-          same.deadline = Math.max(same.deadline, urgent ? Infinity : Date.now() + normalWaitMs);
+          same.deadline = Math.max(same.deadline, deadlineOf(priority));
           same.settle.push(settle);
         } else {
-          q.waiters.push({ urgent, seq: seq++, key, run, deadline: urgent ? Infinity : Date.now() + normalWaitMs, settle: [settle] });
+          q.waiters.push({ urgent, seq: seq++, key, run, deadline: deadlineOf(priority), settle: [settle] });
         }
         if (urgent) q.wake?.();
         if (!q.pumping) void pump(channel);

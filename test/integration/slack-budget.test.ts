@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config/config.js';
+import { ErrorCode, type FirebreakError } from '../../src/lib/errors.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { createMetrics } from '../../src/lib/metrics.js';
 import { createSlackApi } from '../../src/slack/api.js';
@@ -94,6 +95,26 @@ for (const backend of backends()) {
       assert.equal(updates.at(-1)!.args.text, 'v5');
       assert.equal(slack.messages.get('C0EDITS')!.get(posted.ts)!.text, 'v5');
       assert.ok(answers.every((r) => r.ok));
+    });
+
+    test('a normal call that waits too long is refused as rate limited (its job retries, no attempt used); a patient one waits its turn', async () => {
+      const config = loadConfig({ PORT: '0', ...slackEnv(slack.apiUrl) }).slack!;
+      const budget = createChannelBudget({ db: database.db, logger: silent, perSecond: PER_SECOND, burst: 1, normalWaitMs: 50 });
+      budgets.push(budget);
+      const api = withBudget(createSlackApi(config, silent, createMetrics(async () => ({}))), budget);
+      const normal = await Promise.allSettled([1, 2, 3].map((i) => api.call('chat.postMessage', { channel: 'C0IMPATIENT', text: `n${i}` })));
+      const refused = normal.filter((r) => r.status === 'rejected');
+      assert.ok(refused.length >= 1, 'with one token and 50 ms of patience, not all three go');
+      for (const r of refused) {
+        const err = (r as PromiseRejectedResult).reason as FirebreakError;
+        assert.equal(err.code, ErrorCode.SlackRateLimited);
+        assert.ok(err.retryable && err.retryAfterMs! > 0);
+        assert.match(err.message, /Slack channel C0IMPATIENT: its message budget is spent; queued again/);
+      }
+      assert.equal(inChannel('C0IMPATIENT').length, normal.length - refused.length, 'a refused call never reached Slack');
+      const patient = await Promise.all([1, 2, 3].map((i) => api.call('chat.postMessage', { channel: 'C0PATIENT', text: `p${i}` }, { priority: 'patient' })));
+      assert.equal(patient.length, 3);
+      assert.equal(inChannel('C0PATIENT').length, 3);
     });
 
     test('a 429 from Slack empties the channel\'s bucket for its Retry-After, for every replica', async () => {
