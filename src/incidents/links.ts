@@ -38,9 +38,13 @@ export function linkRefusal(parentNumber: number, childNumbers: readonly number[
   return undefined;
 }
 
-async function link(tx: Queryable, queue: JobQueue, parentNumber: number, childNumbers: readonly number[], ctx: RequestContext): Promise<LinkOutcome> {
-  const unique = [...new Set(childNumbers)];
+async function link(
+  tx: Queryable, queue: JobQueue, parentNumber: number, childNumbers: readonly number[], ctx: RequestContext, o: { skipUnlinkable?: boolean } = {},
+): Promise<LinkOutcome> {
+  let unique = [...new Set(childNumbers)];
   const found = await readLinkCandidates(tx, [parentNumber, ...unique]);
+  // An outage declared: its incidents already part of another parent, or parents themselves, stay where they are.
+  if (o.skipUnlinkable) unique = unique.filter((n) => found.some((c) => c.number === n && c.parentNumber === null && c.children === 0));
   const reason = linkRefusal(parentNumber, unique, found);
   if (reason) return { outcome: 'refused', reason };
   const parent = found.find((c) => c.number === parentNumber)!;
@@ -90,7 +94,7 @@ export function declareParent(
       data: { declared: true, title: d.title, severity: d.severity, parent: true },
     }]);
     await queue.enqueue(tx, ...openingJobs(created.id));
-    const outcome = await link(tx, queue, created.number, childNumbers, ctx);
+    const outcome = await link(tx, queue, created.number, childNumbers, ctx, { skipUnlinkable: true });
     await also(tx, created);
     const answer = { number: created.number, outcome };
     await saveResponse(tx, ctx.requestKey, answer);
