@@ -40,8 +40,11 @@ import { createRetentionJobs, RETENTION_PRUNE } from './retention/jobs.js';
 import { startScheduler } from './scheduler/scheduler.js';
 import { createSlackApi } from './slack/api.js';
 import { createSlackApp, type SlackApp, type SocketOptions } from './slack/app.js';
+import { createChannelBudget, withBudget } from './slack/budget.js';
 import { createSlackJobs } from './slack/card-jobs.js';
+import { createDigestJobs } from './slack/digest-jobs.js';
 import { createHomeJobs } from './slack/home-jobs.js';
+import { createOutageWatch } from './slack/outage.js';
 import { learnSlackIdentity, type IdentityLearner, type IdentityRetry } from './slack/identity.js';
 import { createMessageFinder } from './slack/post-once.js';
 import { createSlackChat, createSlackDirectory } from './slack/ports.js';
@@ -135,7 +138,9 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       actor: FIREBREAK_ACTOR, at: clock.now(), requestKey: `playbook-page:${randomUUID()}`, reason: 'a playbook step',
     }));
     const onCall = pd?.apiToken && pager ? createOnCallLookup({ db, pager, config: pd, clock }) : undefined;
-    const slackApi = config.slack && createSlackApi(config.slack, logger, metrics);
+    // Every post and edit in a channel spends that channel's budget, shared by the replicas.
+    const budget = config.slack && createChannelBudget({ db, logger, ...config.slack.budget });
+    const slackApi = config.slack && budget && withBudget(createSlackApi(config.slack, logger, metrics), budget);
     const directory = slackApi ? createSlackDirectory(slackApi, clock, onCall) : undefined;
     const p = config.playbooks;
     const actions = createActions({
@@ -176,7 +181,11 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
       if (warning) logger.warn(warning);
       const finder = createMessageFinder(slackApi, logger);
       bindings.push(
-        ...createSlackJobs({ db, queue, clock, api: slackApi, slack: config.slack, routes: config.routes, finder, persist: whileOpen }),
+        ...createSlackJobs({
+          db, queue, clock, api: slackApi, slack: config.slack, routes: config.routes, finder, persist: whileOpen,
+          outages: createOutageWatch({ db, queue, clock, outage: config.slack.outage }),
+        }),
+        ...createDigestJobs({ db, clock, api: slackApi, outage: config.slack.outage, finder }),
         ...createRunnerSlackJobs({ db, queue, api: slackApi, incidentChannel: config.slack.incidentChannel, finder, persist: whileOpen }),
         ...createPostmortemSlackJobs({ db, api: slackApi, incidentChannel: config.slack.incidentChannel }),
         ...createHomeJobs({ db, api: slackApi, access: commandDeps.access, clock }),
@@ -224,6 +233,8 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
         await slackApp?.stop();
         await api.close();
         await http.close(Math.min(10_000, jobs.shutdownGraceMs));
+        // Calls waiting for the channel budget give up (their jobs go back to the queue, no attempt used).
+        budget?.close();
         await stopJobs;
         if (!deps.db) await db.close();
         logger.info('firebreak stopped');

@@ -20,6 +20,8 @@ export const ACTION_PERMISSION = {
   help: 'read', list: 'read', status: 'read', timeline: 'read', playbooks: 'read', steps: 'read', jobs: 'read',
   declare: 'respond', ack: 'respond', mitigate: 'respond', note: 'respond', 'commander.claim': 'respond', postmortem: 'respond',
   resolve: 'command', sev: 'command', commander: 'command',
+  // Linking changes what resolving the parent resolves: as strong as resolving.
+  link: 'command', 'outage.declare': 'command', 'resolve.children': 'command',
   // Retry of a step that had an approval gate is decided by that step's approver set instead.
   run: 'run', 'step.retry': 'run', 'step.skip': 'run', 'step.abort': 'run',
   page: 'page',
@@ -42,6 +44,7 @@ export const ACTION_TEXT: Readonly<Record<Action, string>> = {
   note: 'add notes', 'commander.claim': 'take command of incidents', postmortem: 'draft postmortems', resolve: 'resolve incidents',
   sev: 'change severities', commander: 'hand command to someone else', run: 'start playbooks', 'step.skip': 'skip interrupted steps',
   'step.retry': 'run interrupted steps again', 'step.abort': 'abort playbooks', page: 'page PagerDuty',
+  link: 'link incidents to a parent', 'outage.declare': 'declare outages', 'resolve.children': 'resolve linked incidents',
   approve: 'approve this step', deny: 'deny this step', jobs: 'list jobs', 'job.retry': 'run failed jobs again',
 };
 

@@ -1,6 +1,7 @@
 import type { TableAction } from '../access/permissions.js';
 import { HttpError } from '../http/respond.js';
 import { changeIncident, declareIncident, requestPostmortem, type ChangeOutcome, type IncidentChange } from '../incidents/commands.js';
+import { linkIncidents } from '../incidents/links.js';
 import { pageIncident } from '../incidents/pages-sql.js';
 import { incidentRef } from '../incidents/types.js';
 import { decideApproval, type ApprovalOutcome } from '../runner/approvals.js';
@@ -9,7 +10,7 @@ import type { Caller } from './callers.js';
 import type { ApiDeps } from './deps.js';
 import { allow, forbidden } from './guard.js';
 import { route, type Route } from './router.js';
-import { approvalParams, commanderBody, declareBody, emptyBody, noteBody, pageBody, refParams, runBody, severityBody } from './schemas.js';
+import { approvalParams, commanderBody, declareBody, emptyBody, linkBody, noteBody, pageBody, refParams, runBody, severityBody } from './schemas.js';
 
 const notFound = (number: number) => new HttpError(404, 'not_found', `there is no incident ${incidentRef(number)}`);
 
@@ -69,6 +70,15 @@ export function actionRoutes(deps: ApiDeps): Route[] {
         const action = body.user === caller.principal.slackUserId ? 'commander.claim' : 'commander';
         const ctx = await ctxOf(caller, action, params.ref, deps.requestKey(req, caller));
         return changeAnswer(await changeIncident(deps.db, deps.queue, { number: params.ref }, { kind: 'commander', user: body.user }, ctx), params.ref);
+      },
+    }),
+    route({
+      method: 'POST', path: '/incidents/{ref}/links', summary: 'Link incidents to this one as their parent (`/incident link`)', params: refParams, body: linkBody,
+      async handle({ caller, params, body, req }) {
+        const ctx = await ctxOf(caller, 'link', params.ref, deps.requestKey(req, caller));
+        const o = await linkIncidents(deps.db, deps.queue, params.ref, body.children, ctx);
+        if (o.outcome === 'refused') throw new HttpError(409, 'conflict', o.reason);
+        return { outcome: o.outcome, parent: incidentRef(o.parent), linked: o.linked.map(incidentRef), already: o.already.map(incidentRef) };
       },
     }),
     route({

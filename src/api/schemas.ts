@@ -75,4 +75,5 @@ export const noteBody = z.strictObject({
   text: z.string({ error: 'is required' }).trim().min(1, { error: 'must not be empty' }).max(3000, { error: 'must be at most 3000 characters' }),
 });
 export const runBody = z.strictObject({ playbook: z.string({ error: 'is required' }).regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { error: 'must be a playbook name' }) });
+export const linkBody = z.strictObject({ children: z.array(incidentRefSchema, { error: 'must be a list of incidents (like INC-7)' }).min(1, { error: 'must name at least one incident' }).max(500, { error: 'must name at most 500 incidents' }) });
 export const pageBody = z.strictObject({ service: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { error: 'must be a PagerDuty service name' }).optional() });

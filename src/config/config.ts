@@ -4,6 +4,7 @@ import type { DatabaseConfig } from '../db/open.js';
 import { DEFAULT_PAGER_SERVICE } from '../incidents/paging.js';
 import { parseRoute, type IncidentRoute } from '../incidents/routing.js';
 import { ErrorCode, FirebreakError } from '../lib/errors.js';
+import { DURATION_PATTERN, formatDuration, parseDuration } from '../lib/duration.js';
 import { isLoopbackHost } from '../lib/loopback.js';
 import type { PoolName } from '../queue/job.js';
 
@@ -150,6 +151,23 @@ export interface SlackConfig {
   readonly allowedTeamIds: readonly string[];
   /** Accept people of other organizations in Slack Connect channels. */
   readonly allowExternalUsers: boolean;
+  /** Every post and edit in a channel goes through its budget (SLACK_CHANNEL_RATE, SLACK_CHANNEL_BURST). */
+  readonly budget: SlackBudgetConfig;
+  readonly outage: OutageConfig;
+}
+
+/** The per-channel rate budget: messages per second, and how many may go at once after a quiet spell. */
+export interface SlackBudgetConfig {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+/** Outage mode: more than `threshold` new incidents within `windowMs` in one channel. */
+export interface OutageConfig {
+  readonly threshold: number;
+  readonly windowMs: number;
+  /** Incidents at this severity or worse keep their own card during an outage. */
+  readonly ownCardSeverity: 'sev1' | 'sev2' | 'sev3' | 'sev4';
 }
 
 // An empty value (`PORT=` in a .env file) means "not set", as it does for most twelve-factor tools.
@@ -180,6 +198,11 @@ const holders = () => list(/^(\*|[UW][A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]*)$/, 'Sla
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
+
+// A duration like 60s or 5m, in milliseconds, between `min` and `max`.
+const duration = (min: number, max: number) =>
+  z.string().regex(DURATION_PATTERN, { error: 'must be a duration like 30s, 5m or 1h' }).transform(parseDuration)
+    .refine((ms) => ms >= min && ms <= max, { error: `must be between ${formatDuration(min)} and ${formatDuration(max)}` });
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -212,6 +235,13 @@ const envSchema = z.object({
   SLACK_CREATE_CHANNELS: optional(boolean()),
   SLACK_ALLOWED_TEAM_IDS: optional(list(/^[TE][A-Z0-9]{2,}$/, 'Slack workspace (T…) or organization (E…) ids, separated by commas')),
   SLACK_ALLOW_EXTERNAL_USERS: optional(boolean()),
+  // Slack allows about one message per second per channel; more than 10 is refused by Slack anyway.
+  SLACK_CHANNEL_RATE: optional(z.coerce.number({ error: 'must be a number' }).min(0.05, { error: 'must be at least 0.05' }).max(10, { error: 'must be at most 10' })),
+  SLACK_CHANNEL_BURST: optional(integer(1, 20)),
+  // At least 2: one incident is not an outage.
+  OUTAGE_THRESHOLD: optional(integer(2, 10_000)),
+  OUTAGE_WINDOW: optional(duration(1_000, 24 * HOUR_MS)),
+  OUTAGE_OWN_CARD_SEVERITY: optional(z.enum(['sev1', 'sev2', 'sev3', 'sev4'], { error: 'must be sev1, sev2, sev3 or sev4' })),
   ACCESS_READ: optional(holders()),
   ACCESS_RESPOND: optional(holders()),
   ACCESS_COMMAND: optional(holders()),
@@ -314,7 +344,10 @@ const envSchema = z.object({
     ctx.addIssue({ code: 'custom', path: ['ACCESS_ADMIN'], message: 'must not be * (admin holds every permission: that would undo every other ACCESS_ line)' });
   }
 
-  const slackVars = ['SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_INCIDENT_CHANNEL', 'SLACK_ALLOWED_TEAM_IDS', 'SLACK_ALLOW_EXTERNAL_USERS'] as const;
+  const slackVars = [
+    'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_INCIDENT_CHANNEL', 'SLACK_ALLOWED_TEAM_IDS', 'SLACK_ALLOW_EXTERNAL_USERS',
+    'SLACK_CHANNEL_RATE', 'SLACK_CHANNEL_BURST', 'OUTAGE_THRESHOLD', 'OUTAGE_WINDOW', 'OUTAGE_OWN_CARD_SEVERITY',
+  ] as const;
   if (!e.SLACK_BOT_TOKEN) {
     for (const name of slackVars) {
       if (e[name] !== undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'is set but SLACK_BOT_TOKEN is not: set both, or neither' });
@@ -389,6 +422,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         createChannels: e.SLACK_CREATE_CHANNELS ?? false,
         allowedTeamIds: Object.freeze(e.SLACK_ALLOWED_TEAM_IDS ?? []),
         allowExternalUsers: e.SLACK_ALLOW_EXTERNAL_USERS ?? false,
+        budget: Object.freeze({ perSecond: e.SLACK_CHANNEL_RATE ?? 1, burst: e.SLACK_CHANNEL_BURST ?? 3 }),
+        outage: Object.freeze({
+          threshold: e.OUTAGE_THRESHOLD ?? 5, windowMs: e.OUTAGE_WINDOW ?? 60_000, ownCardSeverity: e.OUTAGE_OWN_CARD_SEVERITY ?? 'sev1',
+        }),
       })
       : undefined,
     playbooks: Object.freeze({

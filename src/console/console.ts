@@ -83,7 +83,7 @@ export function createConsole(api: Api, o: { logger: Logger; demo: boolean }) {
   }
 
   /** A form's action, as the API route it is: the same validation, checks and code. */
-  function formAction(path: string, form: URLSearchParams): { method: 'POST'; path: string; body: Record<string, string>; back: string } | { read: string } {
+  function formAction(path: string, form: URLSearchParams): { method: 'POST'; path: string; body: Record<string, string | string[]>; back: string } | { read: string } {
     const decision = /^\/approvals\/(\d{1,15})\/(approve|deny)$/.exec(path);
     const ref = /^INC-\d{1,9}$/i.test(form.get('ref') ?? '') ? form.get('ref')!.toUpperCase() : undefined;
     if (decision) return { method: 'POST', path: `/approvals/${decision[1]}/${decision[2]}`, body: {}, back: ref ? `/incidents/${ref}` : '/' };
@@ -105,6 +105,7 @@ export function createConsole(api: Api, o: { logger: Logger; demo: boolean }) {
       case 'note': return { method: 'POST', path: `/incidents/${target}/notes`, body: { text: c.text }, back };
       case 'run': return { method: 'POST', path: `/incidents/${target}/runs`, body: { playbook: c.playbook }, back };
       case 'page': return { method: 'POST', path: `/incidents/${target}/pages`, body: c.service ? { service: c.service } : {}, back };
+      case 'link': return { method: 'POST', path: `/incidents/${target}/links`, body: { children: c.children.map(incidentRef) }, back };
     }
   }
 

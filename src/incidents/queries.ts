@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/db.js';
 import type { GrafanaExtras } from '../sources/model.js';
 import type { OnCallPerson, PagerAction } from './paging.js';
-import { OPEN_STATUSES_SQL, type IncidentSummary, type IncidentTarget } from './types.js';
+import { OPEN_STATUSES_SQL, type IncidentStatus, type IncidentSummary, type IncidentTarget } from './types.js';
 
 /** Open incidents by severity, for the firebreak_open_incidents gauge. */
 export async function countOpenIncidentsBySeverity(db: Queryable): Promise<Record<string, number>> {
@@ -77,6 +77,10 @@ export interface IncidentView extends IncidentSummary {
   grafana: GrafanaExtras | null;
   /** PagerDuty services paged about it, oldest first. */
   pages: { service: string; sent: PagerAction | null; rejected: boolean; oncall: OnCallPerson[] }[];
+  /** The incidents linked to it as their parent (links.ts), by number. */
+  children?: { number: number; status: IncidentStatus }[];
+  /** The parent incident it is part of. */
+  parentNumber?: number | null;
 }
 
 export async function incidentView(db: Queryable, id: number): Promise<IncidentView | null> {
@@ -86,7 +90,10 @@ export async function incidentView(db: Queryable, id: number): Promise<IncidentV
             COALESCE(i.common_annotations->>'runbook_url', first.annotations->>'runbook_url') AS "runbookUrl",
             COALESCE((SELECT jsonb_agg(jsonb_build_object('service', p.service, 'sent', p.sent, 'rejected', p.rejected IS NOT NULL,
                                                           'oncall', p.oncall) ORDER BY p.id)
-                        FROM pages p WHERE p.incident_id = i.id), '[]'::jsonb) AS pages
+                        FROM pages p WHERE p.incident_id = i.id), '[]'::jsonb) AS pages,
+            COALESCE((SELECT jsonb_agg(jsonb_build_object('number', c.number, 'status', c.status) ORDER BY c.number)
+                        FROM incident_links l JOIN incidents c ON c.id = l.child_id WHERE l.parent_id = i.id), '[]'::jsonb) AS children,
+            (SELECT p.number FROM incident_links l JOIN incidents p ON p.id = l.parent_id WHERE l.child_id = i.id) AS "parentNumber"
        FROM incidents i
        LEFT JOIN LATERAL (SELECT generator_url, annotations, grafana FROM alerts WHERE incident_id = i.id ORDER BY id LIMIT 1) first ON true
       WHERE i.id = $1`,

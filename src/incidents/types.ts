@@ -29,6 +29,8 @@ export type TimelineKind =
   | 'incident.severity_changed'
   | 'incident.commander_changed'
   | 'incident.note'
+  | 'incident.linked'
+  | 'incident.children_resolved'
   | 'slack.channel_created'
   | 'alerts.fired'
   | 'alerts.refired'

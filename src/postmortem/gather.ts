@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/db.js';
 import type { OnCallPerson, PagerAction } from '../incidents/paging.js';
+import { readChildren, type LinkedChild } from '../incidents/links-sql.js';
 import type { IncidentStatus, Severity } from '../incidents/types.js';
 
 /** Everything a postmortem draft says, read from the database. */
@@ -16,6 +17,8 @@ export interface PostmortemData {
   approvals: { playbook: string; stepId: string; status: string; requestedBy: string; requestedAt: Date; decidedBy: string | null; decidedAt: Date | null; approvedBy: string[] }[];
   evidence: { playbook: string | null; stepId: string | null; kind: string; mediaType: string; size: number; originalSize: number; truncated: boolean; redactions: number; sha256: string }[];
   pages: { service: string; requestedBy: string; requestedAt: Date; sent: PagerAction | null; rejected: string | null; oncall: OnCallPerson[] }[];
+  /** The incidents linked to it as their parent: an outage's postmortem covers them. */
+  children?: LinkedChild[];
   /** PromQL of the incident's playbook steps and of its alerts' rules, each once. */
   queries: { query: string; source: string }[];
   /** Grafana's links of the incident's Grafana-managed alerts, one row per alert name (its first alert's). */
@@ -57,7 +60,7 @@ export async function gatherPostmortem(db: Queryable, incidentId: number): Promi
   const incident = found[0];
   if (!incident) return null;
 
-  const [alerts, timeline, runs, steps, approvals, evidence, pages, generators, grafana] = await Promise.all([
+  const [alerts, timeline, runs, steps, approvals, evidence, pages, generators, grafana, children] = await Promise.all([
     db.query<{ alertname: string | null; labels: Record<string, string>; status: string; startsAt: Date; endsAt: Date | null }>(
       `SELECT alertname, labels, status, starts_at AS "startsAt", CASE WHEN status = 'resolved' THEN COALESCE(resolved_at, ends_at) END AS "endsAt"
          FROM alerts WHERE incident_id = $1 ORDER BY starts_at, id`, [incidentId]),
@@ -90,6 +93,7 @@ export async function gatherPostmortem(db: Queryable, incidentId: number): Promi
       `SELECT DISTINCT ON (alertname) COALESCE(alertname, '(no alertname)') AS alertname, grafana->>'silenceUrl' AS "silenceUrl",
               grafana->>'dashboardUrl' AS "dashboardUrl", grafana->>'panelUrl' AS "panelUrl"
          FROM alerts WHERE incident_id = $1 AND grafana IS NOT NULL ORDER BY alertname, id`, [incidentId]),
+    readChildren(db, incidentId),
   ]);
 
   const byRun = new Map<number, RunRecord['steps']>();
@@ -111,6 +115,7 @@ export async function gatherPostmortem(db: Queryable, incidentId: number): Promi
     approvals: approvals.rows,
     evidence: evidence.rows,
     pages: pages.rows,
+    children,
     queries: [...queries].slice(0, MAX_QUERIES).map(([query, source]) => ({ query, source })),
     grafanaLinks: grafana.rows,
   };

@@ -58,6 +58,17 @@ export function renderPostmortem(d: PostmortemData, metrics: MetricsPart): strin
   ]);
   line();
 
+  if (d.children?.length) {
+    line('## Linked incidents');
+    line();
+    line(`${ref} is the parent of ${d.children.length} incidents: this postmortem covers them.`);
+    line();
+    table(out, ['Incident', 'Title', 'Severity', 'Status', 'Opened (UTC)', 'Resolved (UTC)'], d.children.map((c) => [
+      incidentRef(c.number), md(c.title), c.severity, c.status, utc(c.openedAt), c.resolvedAt ? utc(c.resolvedAt) : '—',
+    ]));
+    line();
+  }
+
   line('## Alerts involved');
   line();
   const total = d.alertGroups.reduce((n, g) => n + g.count, 0);

@@ -4,13 +4,16 @@ import type { Refusal } from '../access/refusal.js';
 import { recordRefusal } from '../access/refusals.js';
 import type { RefusalPlace } from '../access/refusals-sql.js';
 import { changeIncident, type IncidentChange } from '../incidents/commands.js';
+import { resolveChildren } from '../incidents/links.js';
 import { describeError } from '../lib/errors.js';
 import { safeMrkdwn } from '../lib/mrkdwn.js';
 import { decideApproval, type ApprovalOutcome } from '../runner/approvals.js';
 import { resolveAttention, type AttentionChoice, type AttentionOutcome } from '../runner/attention.js';
 import { refusalText } from './blocks/access.js';
 import { ACTION, mention } from './blocks/common.js';
+import { childrenResolvedReply } from './blocks/links.js';
 import { changeReply } from './blocks/replies.js';
+import { declareOutage } from './outage-actions.js';
 import { failureText, type CommandDeps } from './commands.js';
 
 /** A click on one of firebreak's buttons (the fields firebreak uses). */
@@ -38,7 +41,9 @@ export interface ButtonAnswer {
 type Button =
   | { names: 'incident'; action: TableAction; change: (userId: string) => IncidentChange }
   | { names: 'approval'; action: 'approve' | 'deny' }
-  | { names: 'step'; action: TableAction; choice: AttentionChoice };
+  | { names: 'step'; action: TableAction; choice: AttentionChoice }
+  | { names: 'outage'; action: 'outage.declare' }
+  | { names: 'children'; action: 'resolve.children' };
 
 const BUTTONS: Record<string, Button> = {
   [ACTION.acknowledge]: { names: 'incident', action: 'ack', change: () => ({ kind: 'status', action: 'acknowledge' }) },
@@ -50,16 +55,19 @@ const BUTTONS: Record<string, Button> = {
   [ACTION.stepRetry]: { names: 'step', action: 'step.retry', choice: 'retry' },
   [ACTION.stepSkip]: { names: 'step', action: 'step.skip', choice: 'skip' },
   [ACTION.stepAbort]: { names: 'step', action: 'step.abort', choice: 'abort' },
+  [ACTION.declareOutage]: { names: 'outage', action: 'outage.declare' },
+  [ACTION.resolveChildren]: { names: 'children', action: 'resolve.children' },
 };
 
 const UNKNOWN: ButtonAnswer = { ephemeral: ':warning: firebreak does not know this button.' };
 
 /** The button a click is on, the id its value carries, and the place a refusal is recorded on; undefined for one firebreak does not know. */
-function subject(click: ButtonClick): { button: Button; id: number; place: RefusalPlace } | undefined {
+function subject(click: ButtonClick): { button: Button; id: number; place: RefusalPlace | null } | undefined {
   const button = BUTTONS[click.actionId];
   const id = Number(click.value);
   if (!button || !Number.isSafeInteger(id)) return undefined;
-  const place = button.names === 'incident' ? { target: { id } } : button.names === 'approval' ? { approvalId: id } : { stepRunId: id };
+  const place = button.names === 'incident' || button.names === 'children' ? { target: { id } }
+    : button.names === 'approval' ? { approvalId: id } : button.names === 'step' ? { stepRunId: id } : null;
   return { button, id, place };
 }
 
@@ -120,6 +128,10 @@ export async function runButton(deps: CommandDeps, click: ButtonClick): Promise<
     }
     const permitted = await deps.access.check(who, button.action);
     if (!permitted.ok) return { ephemeral: refusalText(await recordRefusal(deps.db, deps.metrics, { who, refusal: permitted.refusal, place: s.place, ...ctx })) };
+    if (button.names === 'outage') return { ephemeral: await declareOutage(deps, s.id, click.userId, { actor: who.actor, ...ctx }) };
+    if (button.names === 'children') {
+      return { ephemeral: childrenResolvedReply(await resolveChildren(deps.db, deps.queue, s.id, { actor: who.actor, ...ctx }), click.userId) };
+    }
     const change = button.change(click.userId);
     const outcome = await changeIncident(deps.db, deps.queue, { id: s.id }, change, { actor: who.actor, ...ctx });
     const reply = changeReply(outcome, change, click.userId, ':warning: This incident no longer exists.');

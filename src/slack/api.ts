@@ -3,12 +3,16 @@ import type { SlackConfig } from '../config/config.js';
 import { ErrorCode, FirebreakError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Metrics } from '../lib/metrics.js';
+import type { Priority } from './budget.js';
 import { slackLogger } from './slack-logger.js';
 
 /** The Slack Web API as firebreak calls it: one method, coded errors, every call counted. */
 export interface SlackApi {
-  /** Calls `method`; throws FirebreakError (SlackRateLimited with retryAfterMs, SlackUnavailable, SlackRefused). */
-  call<T extends WebAPICallResult = WebAPICallResult>(method: string, args: Record<string, unknown>): Promise<T>;
+  /**
+   * Calls `method`; throws FirebreakError (SlackRateLimited with retryAfterMs, SlackUnavailable, SlackRefused).
+   * `priority` orders posts and edits waiting for their channel's budget (budget.ts).
+   */
+  call<T extends WebAPICallResult = WebAPICallResult>(method: string, args: Record<string, unknown>, options?: { priority?: Priority }): Promise<T>;
   /** Uploads files (text or bytes) into a channel (a thread with threadTs) as one message, through files.uploadV2. */
   uploadFiles(f: { channel: string; threadTs?: string; comment?: string; files: { filename: string; title: string; content: string | Buffer }[] }): Promise<void>;
 }

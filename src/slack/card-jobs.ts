@@ -11,6 +11,7 @@ import { FIREBREAK_ACTOR, incidentRef } from '../incidents/types.js';
 import { safeMrkdwn } from '../lib/mrkdwn.js';
 import { defineJob, handle, type JobBinding, type JobQueue } from '../queue/job.js';
 import { slackErrorName, surelyNotDone, type SlackApi } from './api.js';
+import type { Priority } from './budget.js';
 import { cardText, incidentCard } from './blocks/card.js';
 import {
   chooseCardChannel, forgetCardMessage, markCardPostStarted, readCardPlace, recordCardPosted, recordCardSynced, recordIncidentChannel,
@@ -18,6 +19,7 @@ import {
 } from './card-sql.js';
 import { messageMetadata, type MessageFinder } from './post-once.js';
 import { incidentChannelName } from './channel-name.js';
+import type { OutageWatch } from './outage.js';
 
 /** At most one card update per incident per this interval: a storm of changes costs a few calls. */
 export const CARD_SPACING_MS = 2_000;
@@ -32,12 +34,14 @@ const NAME_ATTEMPTS = 20;
 
 /** The job handlers that keep Slack in step with the database. */
 export function createSlackJobs(deps: {
-  db: Db; queue: JobQueue; clock: Clock; api: SlackApi; slack: SlackConfig; finder: MessageFinder;
+  db: Db; queue: JobQueue; clock: Clock; api: SlackApi; slack: SlackConfig; finder: MessageFinder; outages: OutageWatch;
   /** INCIDENT_ROUTES: the channel of an incident's team, instead of SLACK_INCIDENT_CHANNEL. */
   routes: readonly IncidentRoute[];
   persist: (p: { incidentId: number }) => Promise<boolean>;
 }): JobBinding[] {
   const { db, queue, clock, api, slack } = deps;
+  // Cards of incidents that keep their own card in an outage go before other traffic in their channel.
+  const priorityOf = (severity: string): Priority => (severity <= slack.outage.ownCardSeverity ? 'urgent' : 'normal');
   const ignoring = (...names: string[]) => (err: unknown) => {
     if (!names.includes(slackErrorName(err) ?? '')) throw err;
   };
@@ -74,7 +78,11 @@ export function createSlackJobs(deps: {
   const opened = async (id: number, ownChannel: boolean | undefined) => {
     const place = await readCardPlace(db, id, 0);
     if (!place || place.channel) return;
-    const channel = (ownChannel ?? slack.createChannels) ? await ensureChannel(id, place) : channelFor(place.labels, deps.routes, slack.incidentChannel);
+    const routed = channelFor(place.labels, deps.routes, slack.incidentChannel);
+    // In an outage, an incident shown in the digest only gets no channel of its own either (unless
+    // the person who declared it asked for one).
+    const digestOnly = await deps.outages.arrive(id, routed, place.severity);
+    const channel = (ownChannel ?? (slack.createChannels && !digestOnly)) ? await ensureChannel(id, place) : routed;
     await db.transaction(async (tx) => {
       if (await chooseCardChannel(tx, id, channel)) await queue.enqueue(tx, cardJob(id));
     });
@@ -84,6 +92,7 @@ export function createSlackJobs(deps: {
   const card = async (id: number): Promise<void | { postponeMs: number }> => {
     const place = await readCardPlace(db, id, CARD_SPACING_MS);
     if (!place?.channel) return; // not placed yet: incident.opened queues a sync once it is
+    if (await deps.outages.inDigest(id, place.severity, place.ts !== null)) return;
     const view = await incidentView(db, id);
     if (!view) return;
     const message = { text: cardText(view), blocks: incidentCard(view) };
@@ -99,7 +108,7 @@ export function createSlackJobs(deps: {
         ? { channel: place.channel, ts: earlier }
         : await api.call<{ ok: boolean; channel: string; ts: string }>('chat.postMessage', {
           channel: place.channel, ...message, metadata, unfurl_links: false, unfurl_media: false,
-        }).catch(async (err: unknown) => {
+        }, { priority: priorityOf(place.severity) }).catch(async (err: unknown) => {
           if (surelyNotDone(err)) await markCardPostStarted(db, id, false); // nothing to look for next time
           throw err;
         });
@@ -111,7 +120,7 @@ export function createSlackJobs(deps: {
       return earlier ? { postponeMs: CARD_SPACING_MS } : undefined;
     }
     try {
-      await api.call('chat.update', { channel: place.channel, ts: place.ts, ...message });
+      await api.call('chat.update', { channel: place.channel, ts: place.ts, ...message }, { priority: priorityOf(place.severity) });
     } catch (err) {
       if (slackErrorName(err) !== 'message_not_found') throw err;
       await forgetCardMessage(db, id); // someone deleted the card: post it again

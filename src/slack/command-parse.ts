@@ -11,7 +11,8 @@ export type ParsedCommand =
   | { name: 'sev'; ref?: number; severity: Severity }
   | { name: 'commander'; ref?: number; user: string }
   | { name: 'note'; ref?: number; text: string }
-  | { name: 'page'; ref?: number; service?: string };
+  | { name: 'page'; ref?: number; service?: string }
+  | { name: 'link'; ref: number; children: number[] };
 
 /** Parsed, or what was wrong and the right form. */
 export type ParseResult = { ok: true; command: ParsedCommand } | { ok: false; error: string; usage: string };
@@ -34,6 +35,7 @@ export const USAGE = {
   steps: ['steps [INC-n]', 'the playbook runs of the incident and their steps'],
   page: ['page [service] [INC-n]', "page PagerDuty about the incident (its own service unless named)"],
   postmortem: ['postmortem [INC-n]', 'draft the postmortem now and post it here'],
+  link: ['link <INC-parent> <INC-a> [INC-b…]', 'make INC-parent the parent incident of the others (its timeline and postmortem cover them)'],
 } as const satisfies Record<ParsedCommand['name'], readonly [string, string]>;
 
 type Name = keyof typeof USAGE;
@@ -51,6 +53,8 @@ const MENTION = /^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$/;
 /** The longest incident title firebreak takes. */
 export const TITLE_MAX = 200;
 const NOTE_MAX = 3000;
+// Incidents one /incident link names (Slack's command text is at most 4,000 characters anyway).
+const LINK_MAX = 500;
 
 /**
  * Parses the text after `/incident`. Slack sends `&`, `<` and `>` typed by people as entities; they
@@ -94,6 +98,15 @@ export function parseCommand(rawText: string): ParseResult {
     return done({ name: 'declare', title, severity });
   }
 
+  if (form === 'link') {
+    const all = [...(ref === undefined ? [] : [`INC-${ref}`]), ...tokens];
+    const bad = all.find((t) => !REF.test(t));
+    if (bad !== undefined) return fail(`"${bad.slice(0, 40)}" is not an incident (like INC-7)`, 'link');
+    const [parent, ...children] = all.map((t) => Number(REF.exec(t)![1]));
+    if (parent === undefined || !children.length) return fail('name the parent incident, then at least one incident to link to it', 'link');
+    if (children.length > LINK_MAX) return fail(`at most ${LINK_MAX} incidents at once`, 'link');
+    return done({ name: 'link', ref: parent, children });
+  }
   if (ref === undefined) takeRef(0);
   if (ref === undefined) takeRef(tokens.length - 1);
   switch (form) {

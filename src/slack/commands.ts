@@ -7,6 +7,7 @@ import { recordRefusal } from '../access/refusals.js';
 import type { RefusalPlace } from '../access/refusals-sql.js';
 import type { Db } from '../db/db.js';
 import { changeIncident, declareIncident, requestPostmortem, type IncidentChange } from '../incidents/commands.js';
+import { linkIncidents } from '../incidents/links.js';
 import { pageIncident } from '../incidents/pages-sql.js';
 import { findIncident, listOpenIncidents, recentTimeline } from '../incidents/queries.js';
 import type { IncidentRoute } from '../incidents/routing.js';
@@ -25,6 +26,7 @@ import { runsText } from './blocks/approval.js';
 import { playbooksText, runReply } from './blocks/playbooks.js';
 import { parseCommand, helpText, type ParsedCommand } from './command-parse.js';
 import { mention } from './blocks/common.js';
+import { linkReply } from './blocks/links.js';
 import { pageReply } from './blocks/paging.js';
 import { changeReply, ephemeral, inChannel, statusText, summaryLine, timelineText, type Reply } from './blocks/replies.js';
 
@@ -158,6 +160,8 @@ async function execute(deps: CommandDeps, c: ParsedCommand, req: CommandRequest,
       if (number === null) return ephemeral(notFound);
       return ephemeral(`Drafting the postmortem of *${incidentRef(number)}*: it will be posted in the incident's channel in a moment.`);
     }
+    case 'link':
+      return linkReply(await linkIncidents(db, deps.queue, c.ref, c.children, ctx), req.userId);
     case 'declare': {
       const { title, severity, description, commander, ownChannel } = c;
       const created = await declareIncident(db, deps.queue, { title, severity, description, commander, ownChannel }, ctx);

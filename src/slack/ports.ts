@@ -57,7 +57,7 @@ export function createSlackChat(api: SlackApi, db: Db, fallbackChannel: string):
       const res = await api.call<{ ok: boolean; ts: string }>('chat.postMessage', {
         channel: place?.channel ?? fallbackChannel, ...(place?.ts ? { thread_ts: place.ts } : {}),
         text: safeMrkdwn(text, 3000), unfurl_links: false, unfurl_media: false,
-      });
+      }, { priority: 'patient' }); // a step's message waits for the channel's budget rather than fail the step
       return { ts: res.ts };
     },
   };

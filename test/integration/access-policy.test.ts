@@ -75,10 +75,10 @@ for (const backend of backends()) {
       })) slack.groups.set(handle, members);
       pd = await FakePagerDuty.start();
       app = await startTestApp(database, slackEnv(slack.apiUrl, {
-        ...POLICY, PLAYBOOKS_DIR: PLAYBOOKS, EXEC_ALLOWLIST: 'printf',
+        ...POLICY, PLAYBOOKS_DIR: PLAYBOOKS, EXEC_ALLOWLIST: 'printf', OUTAGE_THRESHOLD: '3',
         PAGERDUTY_ROUTING_KEY: 'D0123456789abcdef0123456789ABCDE', PAGERDUTY_EVENTS_HOST: pd.host,
       }), { pagerAgent: trustingAgent() });
-      for (const name of ['main', 'resolve', 'page']) await open(name, `Access${name}`);
+      for (const name of ['main', 'resolve', 'page', 'parent', 'child']) await open(name, `Access${name}`);
       await open('attn', 'AttnTest');
       // Three interrupted steps (set up directly: how steps get interrupted is tested elsewhere).
       const rows = await eventually('the attn run', async () => {
@@ -122,6 +122,12 @@ for (const backend of backends()) {
       { action: 'step.skip', send: (u) => click(u, 'incident_step_skip', steps.b!), incident: 'attn', effect: field('step_runs', 'status', () => steps.b!) },
       { action: 'step.abort', send: (u) => click(u, 'incident_step_abort', steps.c!), incident: 'attn', effect: field('step_runs', 'status', () => steps.c!) },
       { action: 'page', send: (u) => command(u, `page ${ref('page')}`), incident: 'page', effect: count('pages WHERE incident_id = $1', () => [inc.page]) },
+      { action: 'link', send: (u) => command(u, `link ${ref('parent')} ${ref('child')}`), incident: 'parent', effect: count('incident_links', () => []) },
+      { action: 'resolve.children', send: (u) => click(u, 'incident_resolve_children', inc.parent!), incident: 'parent',
+        effect: field('incidents', 'status', () => inc.child!) },
+      // Six incidents with OUTAGE_THRESHOLD=3: the channel is in outage mode.
+      { action: 'outage.declare', send: async (u) => click(u, 'incident_outage_declare', await eventually('the outage', async () => (await one<number>('SELECT id AS v FROM slack_outages', []))?.v)),
+        effect: count('slack_outages WHERE parent_incident_id IS NOT NULL', () => []) },
     ];
     test('every action of the table that Slack offers has a row here (the API-only ones are tested with the API)', () => assert.deepEqual(
       rows.map((r) => r.action).sort(), Object.keys(ACTION_PERMISSION).filter((a) => !API_ONLY_ACTIONS.includes(a as TableAction)).sort()));

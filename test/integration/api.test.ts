@@ -218,6 +218,25 @@ for (const backend of backends()) {
       assert.equal(noTitle.body.field, 'title');
     });
 
+    test('link: the same rule as /incident link (command); the children are linked once, and a wrong link is 409 naming why', async () => {
+      const [parent, child] = [await open('ApiLinkParent'), await open('ApiLinkChild')];
+      const refused = await api('POST', `/incidents/INC-${parent}/links`, { token: BOB.token, body: { children: [`INC-${child}`] } });
+      assert.equal(refused.status, 403);
+      assert.equal(refused.body.permission, 'command');
+      const linked = await api('POST', `/incidents/INC-${parent}/links`, { token: ALICE.token, body: { children: [`INC-${child}`] } });
+      assert.equal(linked.status, 200, JSON.stringify(linked.body));
+      assert.deepEqual([linked.body.parent, linked.body.linked], [`INC-${parent}`, [`INC-${child}`]]);
+      const again = await api('POST', `/incidents/INC-${parent}/links`, { token: ALICE.token, body: { children: [`INC-${child}`] } });
+      assert.deepEqual([again.body.linked, again.body.already], [[], [`INC-${child}`]]);
+      assert.equal((await timeline(database.db, child)).filter((e) => e.kind === 'incident.linked').length, 1, 'linked once');
+      const self = await api('POST', `/incidents/INC-${parent}/links`, { token: ALICE.token, body: { children: [`INC-${parent}`] } });
+      assert.equal(self.status, 409);
+      assert.match(self.body.message, /cannot be its own child/);
+      const empty = await api('POST', `/incidents/INC-${parent}/links`, { token: ALICE.token, body: { children: [] } });
+      assert.equal(empty.status, 400);
+      assert.equal(empty.body.field, 'children');
+    });
+
     test('approve: only the frozen approver set decides; the step runs and its evidence downloads with its SHA-256', async () => {
       const n = await open('GatedTest', { service: 'checkout' });
       const approval = await eventually('the approval', async () => (await api('GET', `/incidents/INC-${n}`)).body.approvals[0]);

@@ -61,7 +61,7 @@ for (const backend of backends()) {
     test('help lists every subcommand that works, and nothing else', async () => {
       const answer = await command('help');
       assert.equal(answer.response_type, 'ephemeral');
-      const subs = ['help', 'declare', 'list', 'status', 'ack', 'mitigate', 'resolve', 'sev', 'commander', 'note', 'timeline', 'run', 'playbooks', 'steps', 'page', 'postmortem'];
+      const subs = ['help', 'declare', 'list', 'status', 'ack', 'mitigate', 'resolve', 'sev', 'commander', 'note', 'timeline', 'run', 'playbooks', 'steps', 'page', 'postmortem', 'link'];
       for (const sub of subs) assert.ok(answer.text.includes(`/incident ${sub}`), sub);
       assert.equal(answer.text.match(/`\/incident /g)?.length, subs.length, 'nothing else');
       assert.deepEqual(await command(''), answer, 'no subcommand is help');

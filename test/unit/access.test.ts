@@ -13,7 +13,7 @@ describe('the permission table', () => {
     assert.deepEqual(ACTION_PERMISSION, {
       help: 'read', list: 'read', status: 'read', timeline: 'read', playbooks: 'read', steps: 'read', jobs: 'read',
       declare: 'respond', ack: 'respond', mitigate: 'respond', note: 'respond', 'commander.claim': 'respond', postmortem: 'respond',
-      resolve: 'command', sev: 'command', commander: 'command',
+      resolve: 'command', sev: 'command', commander: 'command', link: 'command', 'outage.declare': 'command', 'resolve.children': 'command',
       run: 'run', 'step.retry': 'run', 'step.skip': 'run', 'step.abort': 'run',
       page: 'page', 'job.retry': 'run',
     });

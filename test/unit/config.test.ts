@@ -93,8 +93,32 @@ test('Slack over HTTP: bot token, signing secret and channel; the API URL gets i
   assert.deepEqual(slack, {
     botToken: 'xoxb-1-2-abc', signingSecret: '0123456789abcdef0123', appToken: undefined,
     apiUrl: 'http://127.0.0.1:9999/api/', incidentChannel: 'incidents', createChannels: true, allowedTeamIds: [], allowExternalUsers: false,
+    budget: { perSecond: 1, burst: 3 }, outage: { threshold: 5, windowMs: 60_000, ownCardSeverity: 'sev1' },
   });
   assert.equal(loadConfig(SLACK).slack!.apiUrl, 'https://slack.com/api/');
+});
+
+test('outage mode and the channel budget: set, and refused with a precise reason', () => {
+  const { slack } = loadConfig({
+    ...SLACK, OUTAGE_THRESHOLD: '20', OUTAGE_WINDOW: '2m', OUTAGE_OWN_CARD_SEVERITY: 'sev2', SLACK_CHANNEL_RATE: '0.5', SLACK_CHANNEL_BURST: '5',
+  });
+  assert.deepEqual(slack!.outage, { threshold: 20, windowMs: 120_000, ownCardSeverity: 'sev2' });
+  assert.deepEqual(slack!.budget, { perSecond: 0.5, burst: 5 });
+  assert.throws(() => loadConfig({
+    ...SLACK, OUTAGE_THRESHOLD: '1', OUTAGE_WINDOW: 'a minute', OUTAGE_OWN_CARD_SEVERITY: 'critical', SLACK_CHANNEL_RATE: '0', SLACK_CHANNEL_BURST: '50',
+  }), (err: Error) => {
+    assert.equal(err.message, [
+      'Invalid configuration:',
+      '  - SLACK_CHANNEL_RATE: must be at least 0.05 (got "0")',
+      '  - SLACK_CHANNEL_BURST: must be at most 20 (got "50")',
+      '  - OUTAGE_THRESHOLD: must be at least 2 (got "1")',
+      '  - OUTAGE_WINDOW: must be a duration like 30s, 5m or 1h (got "a minute")',
+      '  - OUTAGE_OWN_CARD_SEVERITY: must be sev1, sev2, sev3 or sev4 (got "critical")',
+    ].join('\n'));
+    return true;
+  });
+  assert.throws(() => loadConfig({ ...SLACK, OUTAGE_WINDOW: '500ms' }), /OUTAGE_WINDOW: must be between 1s and 1d/);
+  assert.throws(() => loadConfig({ OUTAGE_THRESHOLD: '5' }), /OUTAGE_THRESHOLD: is set but SLACK_BOT_TOKEN is not/);
 });
 
 test('Socket Mode: an app token replaces the signing secret', () => {

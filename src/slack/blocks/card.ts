@@ -1,6 +1,7 @@
 import type { IncidentView } from '../../incidents/queries.js';
 import { incidentRef, OPEN_STATUSES, type IncidentStatus } from '../../incidents/types.js';
 import { cut, safeMrkdwn, safeUrl } from '../../lib/mrkdwn.js';
+import { familyBlocks } from './links.js';
 import { pagesLine } from './paging.js';
 import { ACTION, type Block, type Button, mention, slackDate } from './common.js';
 
@@ -75,6 +76,7 @@ export function incidentCard(i: IncidentView): Block[] {
   }
 
   if (open) blocks.push({ type: 'actions', block_id: 'incident_actions', elements: incidentButtons(i) });
+  blocks.push(...familyBlocks(i));
   if (links.length) blocks.push({ type: 'actions', block_id: 'incident_links', elements: links });
   if (!open) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `This incident is ${i.status}. Its timeline: \`/incident timeline ${incidentRef(i.number)}\`` }] });

@@ -29,6 +29,8 @@ export const ACTION = {
   linkSilence: 'link_silence',
   linkDashboard: 'link_dashboard',
   linkPanel: 'link_panel',
+  declareOutage: 'incident_outage_declare',
+  resolveChildren: 'incident_resolve_children',
 } as const;
 
 /** A user mention; only ids Slack issues (U…/W…) are turned into one, anything else is dropped. */
