@@ -185,7 +185,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
           db, queue, clock, api: slackApi, slack: config.slack, routes: config.routes, finder, persist: whileOpen,
           outages: createOutageWatch({ db, queue, clock, outage: config.slack.outage }),
         }),
-        ...createDigestJobs({ db, clock, api: slackApi, outage: config.slack.outage, finder }),
+        ...createDigestJobs({ db, clock, api: slackApi, outage: config.slack.outage, finder, consoleUrl: config.publicUrl }),
         ...createRunnerSlackJobs({ db, queue, api: slackApi, incidentChannel: config.slack.incidentChannel, finder, persist: whileOpen }),
         ...createPostmortemSlackJobs({ db, api: slackApi, incidentChannel: config.slack.incidentChannel }),
         ...createHomeJobs({ db, api: slackApi, access: commandDeps.access, clock }),

@@ -36,6 +36,8 @@ export interface Config {
   readonly apiTokens: readonly ApiToken[];
   /** Where the `firebreak` CLI finds a running server (FIREBREAK_URL; default this host's PORT), and its token (FIREBREAK_TOKEN). */
   readonly client: { readonly url: string; readonly token: string | undefined };
+  /** FIREBREAK_PUBLIC_URL: where people open the console (no trailing slash); Slack messages link to it when set. */
+  readonly publicUrl: string | undefined;
   /** INCIDENT_ROUTES: a team's incidents to its channel (and PagerDuty service), first match wins. */
   readonly routes: readonly IncidentRoute[];
   /** Undefined when the kubernetes.* actions are off (KUBERNETES_NAMESPACES unset). */
@@ -298,6 +300,8 @@ const envSchema = z.object({
     list(/^[a-z0-9][a-z0-9._-]{0,62}:[\x21-\x2b\x2d-\x39\x3b-\x7e]{16,}(:[UW][A-Z0-9]{2,})?$/, 'name:token or name:token:SLACKUSERID items (tokens 16+ printable characters without , or :), separated by commas'),
   ),
   FIREBREAK_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+  // Lands inside Slack's <url|text> links: no characters that would end one.
+  FIREBREAK_PUBLIC_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).refine((u) => !/[|<>\s]/.test(u), { error: 'must not contain |, <, > or spaces' })),
   FIREBREAK_TOKEN: optional(z.string().regex(/^[\x21-\x7e]+$/, { error: 'must be printable ASCII without spaces (it travels in an HTTP header)' })),
   PAGERDUTY_WEBHOOK_SECRET: optional(list(/^[\x21-\x2b\x2d-\x7e]{8,}$/, 'webhook signing secrets (8+ printable characters), separated by commas')),
 }).superRefine((e, ctx) => {
@@ -470,6 +474,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       const [name, token, slackUserId] = item.split(':') as [string, string, string | undefined];
       return Object.freeze({ name, token, slackUserId });
     })),
+    publicUrl: e.FIREBREAK_PUBLIC_URL?.replace(/\/+$/, ''),
     client: Object.freeze({ url: (e.FIREBREAK_URL ?? `http://127.0.0.1:${e.PORT || 3000}`).replace(/\/$/, ''), token: e.FIREBREAK_TOKEN }),
   });
 }

@@ -29,7 +29,7 @@ export const DIGEST_EVENT = 'firebreak_outage_digest';
 export const DIGEST_SPACING_MS = 5_000;
 
 /** The handler that posts and edits outage digests. */
-export function createDigestJobs(deps: { db: Db; clock: Clock; api: SlackApi; outage: OutageConfig; finder: MessageFinder }): JobBinding[] {
+export function createDigestJobs(deps: { db: Db; clock: Clock; api: SlackApi; outage: OutageConfig; finder: MessageFinder; consoleUrl?: string }): JobBinding[] {
   const { db, clock, api, outage } = deps;
 
   // Ends the outage when its channel received at most `threshold` incidents in the last full window.
@@ -52,7 +52,7 @@ export function createDigestJobs(deps: { db: Db; clock: Clock; api: SlackApi; ou
     const view = {
       outageId: id, startedAt: o.startedAt, endedAt: o.endedAt, threshold: outage.threshold, windowMs: outage.windowMs,
       ownCardSeverity: outage.ownCardSeverity, parentNumber: o.parentNumber,
-      incidents,
+      incidents, consoleUrl: deps.consoleUrl,
     };
     const message = { text: digestText(view), blocks: outageDigest(view) };
     const hash = createHash('sha256').update(JSON.stringify(message)).digest('hex');

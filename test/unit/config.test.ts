@@ -17,6 +17,7 @@ test('defaults: embedded database in ./data, port 3000 on loopback only (no toke
     access: { read: ['*'], respond: ['*'], command: ['*'], run: ['*'], page: ['*'], admin: [] },
     apiTokens: [],
     client: { url: 'http://127.0.0.1:3000', token: undefined },
+    publicUrl: undefined,
     routes: [], kubernetes: undefined, jira: undefined,
   });
 });
@@ -35,6 +36,12 @@ test('playbook settings: lists split on commas, URLs end in a slash, bad values 
   assert.throws(() => loadConfig({ EXEC_ALLOWLIST: 'kubectl;rm', HTTP_ACTION_ALLOWED_HOSTS: 'http://x/', JOB_LEASE_SECONDS: '1' }), (err: Error) =>
     /EXEC_ALLOWLIST: must be program names/.test(err.message) && /HTTP_ACTION_ALLOWED_HOSTS: must be host names/.test(err.message) &&
     /JOB_LEASE_SECONDS: must be at least 2/.test(err.message));
+});
+
+test('FIREBREAK_PUBLIC_URL: the console\'s address for links, without its trailing slash; nothing that would end a Slack link', () => {
+  assert.equal(loadConfig({ FIREBREAK_PUBLIC_URL: 'https://firebreak.example.com/ops/' }).publicUrl, 'https://firebreak.example.com/ops');
+  assert.throws(() => loadConfig({ FIREBREAK_PUBLIC_URL: 'ftp://firebreak.example.com' }), /FIREBREAK_PUBLIC_URL: must be an http\(s\) URL/);
+  assert.throws(() => loadConfig({ FIREBREAK_PUBLIC_URL: 'https://firebreak.example.com/a|b' }), /FIREBREAK_PUBLIC_URL: must not contain \|, <, > or spaces/);
 });
 
 test('DATABASE_URL selects Postgres; empty values count as unset; the result is frozen', () => {

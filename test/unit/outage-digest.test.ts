@@ -37,6 +37,14 @@ describe('outage digest', () => {
     assert.deepEqual(splittingLabels(many), [], 'nine values split nothing');
   });
 
+  test('with FIREBREAK_PUBLIC_URL each incident links to its console page; without, the reference is plain', () => {
+    const linked = allText(outageDigest(view([line(7)], { consoleUrl: 'https://fb.example.com' })) as Blocks);
+    assert.match(linked, /\*<https:\/\/fb\.example\.com\/incidents\/INC-7\|INC-7>\* sev3/);
+    const plain = allText(outageDigest(view([line(7)])) as Blocks);
+    assert.match(plain, /\*INC-7\* sev3/);
+    assert.doesNotMatch(plain, /<http/);
+  });
+
   test('worst first: open before closed, then severity, then oldest', () => {
     const sorted = [
       line(1, { severity: 'sev3' }), line(2, { severity: 'sev1', status: 'resolved' }), line(3, { severity: 'sev2' }), line(4, { severity: 'sev2' }),

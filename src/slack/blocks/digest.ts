@@ -25,6 +25,8 @@ export interface DigestView {
   /** The parent incident, once the outage was declared one. */
   parentNumber: number | null;
   incidents: readonly DigestLine[];
+  /** FIREBREAK_PUBLIC_URL: where people open the console; each incident then links to its page. */
+  consoleUrl?: string;
 }
 
 const STATUS_ICON: Record<IncidentStatus, string> = {
@@ -123,7 +125,7 @@ export function outageDigest(v: DigestView): Block[] {
       (s.values.length > SPLIT_SHOWN_VALUES ? `, ${s.values.length - SPLIT_SHOWN_VALUES} more` : ''));
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Split by*\n${lines.join('\n')}` } });
   }
-  blocks.push(...listSections([...v.incidents].sort(worstFirst)));
+  blocks.push(...listSections([...v.incidents].sort(worstFirst), v.consoleUrl));
   if (!v.endedAt && !v.parentNumber) {
     blocks.push({
       type: 'actions',
@@ -142,12 +144,14 @@ export function outageDigest(v: DigestView): Block[] {
 }
 
 /** One line per incident, worst first, in as many sections as it takes; what does not fit is counted. */
-function listSections(sorted: readonly DigestLine[]): Block[] {
+function listSections(sorted: readonly DigestLine[], consoleUrl: string | undefined): Block[] {
   const sections: string[] = [];
   let current = '';
   let listed = 0;
   for (const i of sorted) {
-    const line = `${STATUS_ICON[i.status]} *${incidentRef(i.number)}* ${i.severity} · ${i.status} · ${safeMrkdwn(i.title, TITLE_MAX)}` +
+    // The base URL is the operator's (validated at start); the reference is INC- and digits.
+    const ref = consoleUrl ? `<${consoleUrl}/incidents/${incidentRef(i.number)}|${incidentRef(i.number)}>` : incidentRef(i.number);
+    const line = `${STATUS_ICON[i.status]} *${ref}* ${i.severity} · ${i.status} · ${safeMrkdwn(i.title, TITLE_MAX)}` +
       (i.hasCard ? ' _(own card)_' : '');
     if (current.length + line.length + 1 > SECTION_MAX) {
       sections.push(current);
