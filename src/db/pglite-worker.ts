@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, types } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { ThreadAnswer, ThreadRequest } from './pglite-thread.js';
 
 const port = parentPort!;
@@ -45,7 +46,8 @@ async function answer(db: PGlite, request: ThreadRequest): Promise<Omit<ThreadAn
 }
 
 try {
-  const db = await PGlite.create({ dataDir });
+  // pg_trgm: migration 0019 indexes the incident list's text search with it.
+  const db = await PGlite.create({ dataDir, extensions: { pg_trgm } });
   // Requests run one after another, in the order they came: the main thread relies on it for its
   // transactions (BEGIN, statements, COMMIT, with nothing of anyone else's in between).
   let tail = Promise.resolve();

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PGlite, types } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { ErrorCode, FirebreakError } from '../lib/errors.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { type EmbeddedSession, openPgliteThread } from './pglite-thread.js';
@@ -92,7 +93,7 @@ export async function openPgliteDb(dataDir: string, onLockLost: (why: string) =>
   }
 }
 
-/** An in-memory embedded database (tests, `playbooks test`). */
+/** An in-memory embedded database (tests, `playbooks test`), with the extensions the migrations create (pg_trgm: 0019). */
 export async function createMemoryPglite(): Promise<PGlite> {
-  return PGlite.create();
+  return PGlite.create({ extensions: { pg_trgm } });
 }

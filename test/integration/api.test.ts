@@ -92,6 +92,10 @@ for (const backend of backends()) {
       assert.deepEqual(await refs('q=ApiList&since=2999-01-01T00:00:00Z'), []);
       assert.deepEqual((await refs('q=ApiList&until=2999-01-01T00:00:00Z')).length, 2);
       assert.deepEqual(await refs('q=%25'), [], 'a LIKE wildcard is taken literally');
+      // The index finds candidates in title, labels and group labels joined by spaces; each field must match on its own.
+      const title = (await api('GET', `/incidents/INC-${a}`)).body.incident.title as string;
+      assert.ok((await refs(`q=${encodeURIComponent(title)}`)).includes(`INC-${a}`), 'the whole title is found');
+      assert.deepEqual(await refs(`q=${encodeURIComponent(`${title} {`)}`), [], 'text across the title and the labels is no match');
 
       for (const [query, field] of [['severity=sev9', 'severity'], ['status=open', 'status'], ['limit=0', 'limit'], ['limit=abc', 'limit'],
         ['since=yesterday', 'since'], ['cursor=%21%21', 'cursor'], ['colour=red', 'colour']] as const) {
