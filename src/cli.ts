@@ -288,7 +288,7 @@ function unconfiguredHere(playbooks: readonly Playbook[]): string[] {
   return unconfiguredSteps(playbooks, {
     prometheusUrl: p.prometheusUrl, alertmanagerUrl: p.alertmanagerUrl, execAllowlist: p.execAllowlist, httpAllowedHosts: p.httpAllowedHosts,
     slack: config.slack !== undefined, pagerduty: (config.pagerduty?.services.size ?? 0) > 0, kubernetes: config.kubernetes !== undefined,
-    jira: config.jira !== undefined,
+    jira: config.jira !== undefined, linear: config.linear !== undefined, linearTeam: config.linear?.teamId !== undefined,
   });
 }
 
