@@ -46,7 +46,7 @@ describe('linear.create_issue: @linear/sdk against a local Linear GraphQL API', 
   test('a team the step names wins over LINEAR_TEAM_ID; Linear\'s refusal is the step\'s error in Linear\'s words, not retried; a 503 is', async () => {
     const other = '9d1b2c3d-0000-4000-8000-000000000001';
     linear.teams.set(other, 'WEB');
-    assert.equal((await action.run({ ...PARAMS, team_id: other }, ctx('web'))).output.key, 'WEB-1');
+    assert.equal(((await action.run({ ...PARAMS, team_id: other }, ctx('web'))).output as { key: string }).key, 'WEB-1');
     await assert.rejects(action.run({ ...PARAMS, team_id: '00000000-0000-4000-8000-000000000000' }, ctx('nowhere')),
       (err: Error & { retryable: boolean }) => /linear: the server answered 400: Team not found: the team does not exist/.test(err.message) && !err.retryable);
     linear.failNext = 503;
