@@ -23,8 +23,9 @@ import type { Db } from './db/db.js';
 import { listJobs, type JobState } from './queue/inspect-sql.js';
 import { actionItems } from './postmortem/action-items.js';
 import { draftPostmortem } from './postmortem/draft.js';
-import { fileActionItems } from './tickets/action-items.js';
+import { fileActionItems, jiraTracker, linearTracker, type ItemTracker } from './tickets/action-items.js';
 import { createJiraClient } from './tickets/jira.js';
+import { createLinearClient } from './tickets/linear.js';
 import { checkCommand, schemaCommand, testCommand, type CommandResult } from './playbooks/commands.js';
 import type { Playbook } from './playbooks/validate.js';
 
@@ -46,10 +47,11 @@ Commands:
                                          running server, or built now from the database (and
                                          PROMETHEUS_URL) when no server answers; --out (database
                                          only) also writes it and its charts (PNG) into <dir>
-  tickets INC-n --from <file.md> --project <KEY>
+  tickets INC-n --from <file.md> (--project <KEY> | --linear-team <id>)
                                          file each row of the "Action items" table of the
-                                         incident's postmortem (edited Markdown) as a Jira issue,
-                                         once (needs JIRA_URL, JIRA_EMAIL, JIRA_API_TOKEN)
+                                         incident's postmortem (edited Markdown) as a Jira issue
+                                         (needs JIRA_URL, JIRA_EMAIL, JIRA_API_TOKEN) or a Linear
+                                         issue (needs LINEAR_API_KEY), once
 ${CLIENT_USAGE}
   help                                   show this help
 
@@ -288,22 +290,32 @@ function unconfiguredHere(playbooks: readonly Playbook[]): string[] {
   return unconfiguredSteps(playbooks, {
     prometheusUrl: p.prometheusUrl, alertmanagerUrl: p.alertmanagerUrl, execAllowlist: p.execAllowlist, httpAllowedHosts: p.httpAllowedHosts,
     slack: config.slack !== undefined, pagerduty: (config.pagerduty?.services.size ?? 0) > 0, kubernetes: config.kubernetes !== undefined,
-    jira: config.jira !== undefined,
+    jira: config.jira !== undefined, linear: config.linear !== undefined, linearTeam: config.linear?.teamId !== undefined,
   });
 }
 
-/** `firebreak tickets INC-n --from <file.md> --project <KEY>`: the postmortem's action items as Jira issues, once each. */
+/** `firebreak tickets INC-n --from <file.md> (--project <KEY> | --linear-team <id>)`: the postmortem's action items as issues, once each. */
 async function ticketsCommand(config: Config, logger: Logger, args: string[]): Promise<CommandResult> {
-  const usage = { out: '', err: 'firebreak: usage: tickets INC-n --from <postmortem.md> --project <KEY>\n', code: 2 };
+  const usage = { out: '', err: 'firebreak: usage: tickets INC-n --from <postmortem.md> (--project <KEY> | --linear-team <id>)\n', code: 2 };
   const ref = /^inc-(\d{1,9})$/i.exec(args[0] ?? '');
   const option = (name: string) => {
     const i = args.indexOf(name);
     return i > 0 ? args[i + 1] : undefined;
   };
-  const [from, project] = [option('--from'), option('--project')];
-  if (!ref || !from || !project || args.length !== 5) return usage;
-  if (!/^[A-Z][A-Z0-9_]{0,49}$/.test(project)) return { out: '', err: `firebreak: --project must be a Jira project key like OPS, got ${project}\n`, code: 2 };
-  if (!config.jira) return { out: '', err: 'firebreak: Jira is not configured (JIRA_URL, JIRA_EMAIL, JIRA_API_TOKEN): nothing was filed\n', code: 1 };
+  const [from, project, team] = [option('--from'), option('--project'), option('--linear-team')];
+  if (!ref || !from || (project === undefined) === (team === undefined) || args.length !== 5) return usage;
+  let tracker: ItemTracker;
+  if (project !== undefined) {
+    if (!/^[A-Z][A-Z0-9_]{0,49}$/.test(project)) return { out: '', err: `firebreak: --project must be a Jira project key like OPS, got ${project}\n`, code: 2 };
+    if (!config.jira) return { out: '', err: 'firebreak: Jira is not configured (JIRA_URL, JIRA_EMAIL, JIRA_API_TOKEN): nothing was filed\n', code: 1 };
+    tracker = jiraTracker(createJiraClient(config.jira), project);
+  } else {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(team!)) {
+      return { out: '', err: `firebreak: --linear-team must be a Linear team id (a UUID), got ${team}\n`, code: 2 };
+    }
+    if (!config.linear) return { out: '', err: 'firebreak: Linear is not configured (LINEAR_API_KEY): nothing was filed\n', code: 1 };
+    tracker = linearTracker(createLinearClient(config.linear), team!);
+  }
   let items;
   try {
     items = actionItems(await readFile(from, 'utf8'));
@@ -318,7 +330,7 @@ async function ticketsCommand(config: Config, logger: Logger, args: string[]): P
     const id = await incidentIdByNumber(db, number);
     if (id === null) return { out: '', err: `firebreak: there is no incident INC-${number}\n`, code: 1 };
     const { title } = (await incidentView(db, id))!;
-    const filed = await fileActionItems(createJiraClient(config.jira), { id, ref: `INC-${number}`, title }, project, items);
+    const filed = await fileActionItems(tracker, { id, ref: `INC-${number}`, title }, items);
     return { out: filed.map((f) => `${f.ticket.key} ${f.created ? 'filed' : 'already filed'}: ${f.action} (${f.ticket.url})\n`).join(''), err: '', code: 0 };
   } finally {
     await db.close();

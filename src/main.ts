@@ -18,6 +18,7 @@ import { createWebhookHandler } from './http/webhook.js';
 import { parseGrafanaNotification } from './sources/grafana/notification.js';
 import { createKubernetesClient } from './kubernetes/client.js';
 import { createJiraClient } from './tickets/jira.js';
+import { createLinearClient } from './tickets/linear.js';
 import { isIncidentOpen } from './incidents/incidents-sql.js';
 import { pageIncident } from './incidents/pages-sql.js';
 import { FIREBREAK_ACTOR } from './incidents/types.js';
@@ -153,6 +154,7 @@ export async function startFirebreak(config: Config, logger: Logger, deps: Fireb
         namespaces: config.kubernetes?.namespaces ?? [], kinds: config.kubernetes?.kinds ?? [],
       },
       jira: config.jira && createJiraClient(config.jira),
+      linear: { port: config.linear && createLinearClient(config.linear), teamId: config.linear?.teamId },
       // One byte over the evidence cap, so that a cut is known and recorded.
       captureBytes: p.evidenceMaxBytes + 1,
     });

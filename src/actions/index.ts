@@ -6,6 +6,7 @@ import { createSilenceAction } from './alertmanager-silence.js';
 import { createExecAction } from './exec.js';
 import { createHttpAction } from './http.js';
 import { createJiraAction, type JiraPort } from './jira.js';
+import { createLinearAction, type LinearPort } from './linear.js';
 import { createKubernetesActions, type KubernetesActionDeps } from './kubernetes.js';
 import { createPagerDutyTriggerAction, type PageFn } from './pagerduty-trigger.js';
 import { createPrometheusQueryAction, createPrometheusRangeAction } from './prometheus.js';
@@ -30,6 +31,8 @@ export interface ActionDeps {
   kubernetes: KubernetesActionDeps;
   /** Undefined when Jira is not configured. */
   jira: JiraPort | undefined;
+  /** Port undefined when Linear is not configured; teamId from LINEAR_TEAM_ID. */
+  linear: { port: LinearPort | undefined; teamId: string | undefined };
   /** Bytes an action keeps of a response or of each output stream. */
   captureBytes: number;
 }
@@ -47,5 +50,6 @@ export function createActions(deps: ActionDeps): Record<ActionName, Action> {
     wait: createWaitAction(),
     ...createKubernetesActions(deps.kubernetes),
     'jira.create_issue': createJiraAction({ port: deps.jira }),
+    'linear.create_issue': createLinearAction(deps.linear),
   };
 }

@@ -14,6 +14,10 @@ export interface ActionSetup {
   kubernetes: boolean;
   /** JIRA_URL, JIRA_EMAIL and JIRA_API_TOKEN are set. */
   jira: boolean;
+  /** LINEAR_API_KEY is set. */
+  linear: boolean;
+  /** LINEAR_TEAM_ID is set. */
+  linearTeam: boolean;
 }
 
 const listed = (list: readonly string[]) => (list.length ? ` (${list.join(', ')})` : ', which is empty');
@@ -58,6 +62,9 @@ function missing(action: ActionName, params: Record<string, unknown>, setup: Act
       return setup.kubernetes ? undefined : `${action} needs Kubernetes (KUBERNETES_NAMESPACES), which is not set`;
     case 'jira.create_issue':
       return setup.jira ? undefined : `${action} needs Jira (JIRA_URL, JIRA_EMAIL, JIRA_API_TOKEN), which is not set`;
+    case 'linear.create_issue':
+      if (!setup.linear) return `${action} needs Linear (LINEAR_API_KEY), which is not set`;
+      return params.team_id !== undefined || setup.linearTeam ? undefined : `${action} names no team_id and LINEAR_TEAM_ID is not set`;
   }
 }
 

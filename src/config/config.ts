@@ -44,6 +44,8 @@ export interface Config {
   readonly kubernetes: KubernetesConfig | undefined;
   /** Undefined when jira.create_issue is off. */
   readonly jira: JiraConfig | undefined;
+  /** Undefined when linear.create_issue is off (LINEAR_API_KEY unset). */
+  readonly linear: LinearConfig | undefined;
 }
 
 /** One bearer token of the HTTP API and the person it belongs to. */
@@ -61,6 +63,15 @@ export interface JiraConfig {
   readonly url: string;
   readonly email: string;
   readonly apiToken: string;
+}
+
+/** Where linear.create_issue files issues. */
+export interface LinearConfig {
+  readonly apiKey: string;
+  /** Linear's GraphQL endpoint (LINEAR_API_URL; https://api.linear.app/graphql). */
+  readonly apiUrl: string;
+  /** The team a step files to when it names none (LINEAR_TEAM_ID). */
+  readonly teamId: string | undefined;
 }
 
 /** What kubernetes.* steps may touch, and how firebreak reaches the API server. */
@@ -287,6 +298,9 @@ const envSchema = z.object({
   JIRA_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
   JIRA_EMAIL: optional(z.string().regex(/^[^\s@]+@[^\s@]+$/, { error: 'must be the email of the Jira account' })),
   JIRA_API_TOKEN: optional(z.string().regex(/^[\x21-\x7e]{8,}$/, { error: 'must be an API token (printable, no spaces)' })),
+  LINEAR_API_KEY: optional(z.string().regex(/^[\x21-\x7e]{8,}$/, { error: 'must be a Linear API key (printable, no spaces)' })),
+  LINEAR_API_URL: optional(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+  LINEAR_TEAM_ID: optional(z.uuid({ error: 'must be a Linear team id (a UUID)' })),
   PAGERDUTY_ROUTING_KEY: optional(z.string().regex(ROUTING_KEY, { error: 'must be an Events API v2 integration key (32 letters and digits)' })),
   PAGERDUTY_SERVICES: optional(
     list(new RegExp(`^[a-z0-9][a-z0-9_-]{0,62}=${ROUTING_KEY.source.slice(1, -1)}(/P[A-Z0-9]{2,})?$`), 'name=routing_key or name=routing_key/ESCALATION_POLICY_ID items, separated by commas'),
@@ -372,7 +386,7 @@ const envSchema = z.object({
 const SECRET_VARIABLES = new Set([
   'DATABASE_URL', 'ALERTMANAGER_WEBHOOK_TOKEN', 'GRAFANA_WEBHOOK_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN',
   'PAGERDUTY_ROUTING_KEY', 'PAGERDUTY_SERVICES', 'PAGERDUTY_API_TOKEN', 'PAGERDUTY_WEBHOOK_SECRET', 'FIREBREAK_API_TOKENS', 'FIREBREAK_TOKEN',
-  'JIRA_API_TOKEN',
+  'JIRA_API_TOKEN', 'LINEAR_API_KEY',
 ]);
 
 /** firebreak's credentials and the playbooks' `{{ secret.NAME }}` values: never handed to an exec step. */
@@ -466,6 +480,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       : undefined,
     jira: e.JIRA_URL && e.JIRA_EMAIL && e.JIRA_API_TOKEN
       ? Object.freeze({ url: e.JIRA_URL.replace(/\/?$/, '/'), email: e.JIRA_EMAIL, apiToken: e.JIRA_API_TOKEN })
+      : undefined,
+    linear: e.LINEAR_API_KEY
+      ? Object.freeze({ apiKey: e.LINEAR_API_KEY, apiUrl: e.LINEAR_API_URL ?? 'https://api.linear.app/graphql', teamId: e.LINEAR_TEAM_ID })
       : undefined,
     access: accessPolicy({
       read: e.ACCESS_READ, respond: e.ACCESS_RESPOND, command: e.ACCESS_COMMAND, run: e.ACCESS_RUN, page: e.ACCESS_PAGE, admin: e.ACCESS_ADMIN,

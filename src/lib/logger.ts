@@ -31,6 +31,8 @@ export const REDACTED_PATHS = [
   'webhookToken',
   'apiToken',
   '*.apiToken',
+  'apiKey',
+  '*.apiKey',
   '*.webhookToken',
   'grafanaWebhookToken',
   '*.grafanaWebhookToken',

@@ -20,6 +20,7 @@ const RULES: [RegExp, string][] = [
   [/\bgithub_pat_[A-Za-z0-9_]{22,}/g, '[redacted github token]'],
   [/\bglpat-[A-Za-z0-9_-]{20,}/g, '[redacted gitlab token]'],
   [/\bnpm_[A-Za-z0-9]{36}\b/g, '[redacted npm token]'],
+  [/\blin_(?:api|oauth)_[A-Za-z0-9]{20,}/g, '[redacted linear key]'],
   [/\b[rs]k_live_[A-Za-z0-9]{16,}/g, '[redacted stripe key]'],
   // "password": "…" in JSON, and password=… / password: … in text, env dumps, URLs' query strings.
   [/("(?:[a-z_]*password|passwd|secret|[a-z_]*token|api[_-]?key|apikey|[a-z_]*secret_?access_?key|client_secret|authorization|cookie)")\s*:\s*"(?:[^"\\]|\\.)*"/gi, '$1: "[redacted]"'],
@@ -29,7 +30,7 @@ const RULES: [RegExp, string][] = [
 ];
 
 // Text that none of the rules could match skips them all: most log lines and much evidence.
-const CANDIDATE = /key|token|secret|passw|pwd|bearer|basic|auth|cookie|eyJ|xox|xapp|hooks\.slack|gh[pousr]_|github_pat|glpat|AKIA|ASIA|ABIA|ACCA|AIza|npm_|k_live_|:\/\/[^\s:/@]+:/i;
+const CANDIDATE = /key|token|secret|passw|pwd|bearer|basic|auth|cookie|eyJ|xox|xapp|hooks\.slack|gh[pousr]_|github_pat|glpat|AKIA|ASIA|ABIA|ACCA|AIza|npm_|lin_|k_live_|:\/\/[^\s:/@]+:/i;
 
 /** `text` with secrets replaced, and how many were. */
 export function redactSecrets(text: string): { text: string; count: number } {

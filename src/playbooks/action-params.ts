@@ -9,6 +9,7 @@ import { DURATION_PATTERN } from '../lib/duration.js';
 export const ACTION_NAMES = [
   'http', 'exec', 'prometheus.query', 'prometheus.query_range', 'alertmanager.silence', 'slack.message', 'pagerduty.trigger', 'wait',
   'kubernetes.logs', 'kubernetes.events', 'kubernetes.rollout_restart', 'kubernetes.scale', 'jira.create_issue',
+  'linear.create_issue',
 ] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 
@@ -106,6 +107,12 @@ export function paramSchemas(mode: Mode) {
       description: z.string().max(30_000).optional().describe('Plain text; firebreak adds the incident it is for.'),
       issue_type: z.string().min(1).max(60).default('Task').describe('Task, Bug, …'),
       labels: z.array(z.string().regex(/^[^\s]{1,255}$/, { error: 'must be a label without spaces' })).max(20).optional(),
+    }).strict(),
+    'linear.create_issue': z.object({
+      team_id: text(mode, z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { error: 'must be a Linear team id (a UUID)' }), 'The team (its id); LINEAR_TEAM_ID when left out.').optional(),
+      title: z.string().min(1).max(255).describe('The issue\'s title.'),
+      description: z.string().max(30_000).optional().describe('Markdown; firebreak adds the incident it is for.'),
+      priority: z.number().int().min(0).max(4).optional().describe('0 none, 1 urgent, 2 high, 3 medium, 4 low.'),
     }).strict(),
   } satisfies Record<ActionName, z.ZodType>;
 }

@@ -24,7 +24,7 @@ describe('actions against local services (the real fetch)', () => {
     actions = createActions({
       fetch, clock: { now: () => NOW }, execAllowlist: [], execPath: '/usr/bin:/bin', execEnv: {}, httpAllowedHosts: [fake.host],
       prometheusUrl: fake.url, alertmanagerUrl: fake.url, chat: undefined, page: undefined, captureBytes: 1024,
-      kubernetes: { port: undefined, namespaces: [], kinds: [] }, jira: undefined,
+      kubernetes: { port: undefined, namespaces: [], kinds: [] }, jira: undefined, linear: { port: undefined, teamId: undefined },
     });
   });
   after(() => fake.close());

@@ -18,7 +18,7 @@ test('defaults: embedded database in ./data, port 3000 on loopback only (no toke
     apiTokens: [],
     client: { url: 'http://127.0.0.1:3000', token: undefined },
     publicUrl: undefined,
-    routes: [], kubernetes: undefined, jira: undefined,
+    routes: [], kubernetes: undefined, jira: undefined, linear: undefined,
   });
 });
 

@@ -38,13 +38,19 @@ steps:
   - id: pause
     action: wait
     with: { duration: 1s }
+  - id: ticket
+    action: linear.create_issue
+    with: { title: "Follow up {{ alert.labels.alertname }}" }
+  - id: ticket-for-team
+    action: linear.create_issue
+    with: { team_id: 3c0a7a1e-4f1b-4b8e-9d2a-6f0e2b1c5d7a, title: Follow up }
 `,
 });
 
-const NOTHING: ActionSetup = { prometheusUrl: undefined, alertmanagerUrl: undefined, execAllowlist: [], httpAllowedHosts: [], slack: false, pagerduty: false, kubernetes: false, jira: false };
+const NOTHING: ActionSetup = { prometheusUrl: undefined, alertmanagerUrl: undefined, execAllowlist: [], httpAllowedHosts: [], slack: false, pagerduty: false, kubernetes: false, jira: false, linear: false, linearTeam: false };
 const EVERYTHING: ActionSetup = {
   prometheusUrl: 'http://prometheus:9090/', alertmanagerUrl: 'http://am:9093/', execAllowlist: ['kubectl'],
-  httpAllowedHosts: ['deploy.internal', '*.svc.cluster.local'], slack: true, pagerduty: true, kubernetes: true, jira: true,
+  httpAllowedHosts: ['deploy.internal', '*.svc.cluster.local'], slack: true, pagerduty: true, kubernetes: true, jira: true, linear: true, linearTeam: true,
 };
 
 test('playbooks check warns, with file and line, of each step whose action is not configured here; exit 0', async () => {
@@ -60,6 +66,8 @@ test('playbooks check warns, with file and line, of each step whose action is no
     'WARN everything.yml:23: steps[6].action: http calls api.svc.cluster.local:8443, which is not in HTTP_ACTION_ALLOWED_HOSTS, which is empty here: the step will fail until it is',
     'WARN everything.yml:26: steps[7].action: slack.message needs Slack (SLACK_BOT_TOKEN), which is not set here: the step will fail until it is',
     'WARN everything.yml:29: steps[8].action: pagerduty.trigger needs PagerDuty (PAGERDUTY_ROUTING_KEY or PAGERDUTY_SERVICES), which is not set here: the step will fail until it is',
+    'WARN everything.yml:35: steps[10].action: linear.create_issue needs Linear (LINEAR_API_KEY), which is not set here: the step will fail until it is',
+    'WARN everything.yml:38: steps[11].action: linear.create_issue needs Linear (LINEAR_API_KEY), which is not set here: the step will fail until it is',
   ]);
 });
 
@@ -69,4 +77,11 @@ test('configured: no warning; a program or host not on its list is named with th
   assert.match(r.err, /steps\[3\]\.action: exec runs "kubectl", which is not in EXEC_ALLOWLIST \(\/usr\/local\/bin\/kubectl\) here/);
   assert.match(r.err, /steps\[6\]\.action: http calls api\.svc\.cluster\.local:8443, which is not in HTTP_ACTION_ALLOWED_HOSTS \(deploy\.internal\) here/);
   assert.equal(r.err.trim().split('\n').length, 2);
+});
+
+test('linear.create_issue: a step naming no team_id is warned of when LINEAR_TEAM_ID is not set; one naming its team is not', async () => {
+  const r = await checkCommand(DIR, () => true, (playbooks) => unconfiguredSteps(playbooks, { ...EVERYTHING, linearTeam: false }));
+  assert.deepEqual(r.err.trim().split('\n').map((l) => l.replace(`${DIR}/`, '')), [
+    'WARN everything.yml:35: steps[10].action: linear.create_issue names no team_id and LINEAR_TEAM_ID is not set here: the step will fail until it is',
+  ]);
 });

@@ -34,6 +34,7 @@ const cases: [string, string, string][] = [
   ['an AWS secret key (JSON)', '{"SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}', '{"SecretAccessKey": "[redacted]"}'],
   ['a Google API key', 'AIzaSyA-0123456789abcdefghijklmnopqrstu', '[redacted google api key]'],
   ['an npm token', 'npm_0123456789abcdefghijABCDEFGHIJ012345', '[redacted npm token]'],
+  ['a Linear API key', 'lin_api_0123456789abcdefghijABCDEFGHIJ012345', '[redacted linear key]'],
 ];
 
 describe('redaction of evidence and logs', () => {
