@@ -23,6 +23,9 @@ for (const backend of backends()) {
       pd = await FakePagerDuty.start();
       app = await startTestApp(database, slackEnv(slack.apiUrl, {
         PAGERDUTY_ROUTING_KEY: ROUTING_KEY, PAGERDUTY_EVENTS_HOST: pd.host, EXEC_ALLOWLIST: 'sleep',
+        // The pools are what is tested here: nine cards in one channel get neither a digest (outage
+        // mode, tested in outage-mode.test.ts) nor a wait for the channel's budget (slack-budget.test.ts).
+        OUTAGE_THRESHOLD: '100', SLACK_CHANNEL_RATE: '10', SLACK_CHANNEL_BURST: '20',
         PLAYBOOKS_DIR: playbookDir({
           'blocker.yml': `name: blocker\nmatch: ['alertname="Blocker"']\nsteps:\n  - id: hold\n    action: exec\n    timeout: 2m\n    with: { argv: [sleep, "60"] }\n`,
         }),

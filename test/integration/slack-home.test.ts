@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { CARD_EVENT } from '../../src/slack/card-jobs.js';
 import { INCIDENT_CHANNEL, slackEnv, startTestApp, type TestApp } from '../support/app.js';
 import { backends, type TestDatabase } from '../support/databases.js';
 import { FakeHttp } from '../support/fake-http.js';
@@ -61,7 +62,9 @@ for (const backend of backends()) {
       await app.postWebhook(alertBody({ alertname: 'GateTest', severity: 'warning' })); // INC-1, sev3, asks for approval
       await app.postWebhook(alertBody({ alertname: 'DiskFull', severity: 'critical' })); // INC-2, the worst
       approvalId = await eventually('the approval asked', async () => (await database.db.query<{ id: number }>('SELECT id FROM approvals')).rows[0]?.id);
-      await slack.waitFor('both cards', () => slack.ok('chat.postMessage').filter((c) => String(c.args.text).startsWith('INC-')).length === 2);
+      // Cards by their metadata: an approval message's text starts with INC- too, and under load
+      // several posts can land between two looks.
+      await slack.waitFor('both cards', () => slack.ok('chat.postMessage').filter((c) => (c.args.metadata as { event_type?: string } | undefined)?.event_type === CARD_EVENT).length === 2);
     });
     after(async () => {
       await app.close();
