@@ -15,12 +15,10 @@ import { describeError, ErrorCode, FirebreakError } from './lib/errors.js';
 import { systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { startFirebreak } from './main.js';
-import { incidentEvents, listIncidents } from './api/incidents-sql.js';
+import { startLocalApi } from './local-api.js';
 import { createApiClient, NoServer } from './client/api-client.js';
 import { runDemo } from './client/demo.js';
-import { CLIENT_USAGE, clientCommand, incidentLines, postmortemOverApi, timelineLines, type ClientResult } from './client/commands.js';
-import type { Db } from './db/db.js';
-import { listJobs, type JobState } from './queue/inspect-sql.js';
+import { CLIENT_USAGE, clientCommand, postmortemOverApi, type ClientResult } from './client/commands.js';
 import { actionItems } from './postmortem/action-items.js';
 import { draftPostmortem } from './postmortem/draft.js';
 import { fileActionItems, jiraTracker, linearTracker, type ItemTracker } from './tickets/action-items.js';
@@ -57,7 +55,7 @@ ${CLIENT_USAGE}
 
 The incident, timeline, approve/deny, jobs and postmortem commands talk to the running server at
 FIREBREAK_URL (default http://127.0.0.1:$PORT) with FIREBREAK_TOKEN (one of FIREBREAK_API_TOKENS);
-incidents list, timeline, jobs list and postmortem read the database only when no server answers.
+when no server answers, the reads (incidents, timeline, jobs list, postmortem) read the database.
 
 [dir] defaults to PLAYBOOKS_DIR, or ./playbooks. A running server reloads its playbooks on SIGHUP.
 
@@ -223,58 +221,36 @@ async function playbooksCommand(args: string[]): Promise<CommandResult> {
   return { out: '', err: `firebreak: usage: playbooks check [dir] | playbooks test --alert <file> [dir] | playbooks schema\n`, code: 2 };
 }
 
+/** The commands that only read: without a server they are answered from the database. */
+const READS = new Set(['incidents list', 'incidents show', 'timeline', 'jobs list']);
+
 /**
- * A command over the running server's API; when none answers, the reads fall back to the database
- * (which, embedded, only works while no server holds it).
+ * A command over the running server's API. When none answers, a read is answered by the API's own
+ * read routes over the database in this process (which, embedded, works only while no server holds
+ * it); a change is refused, for only a server runs what it starts.
  */
 async function overApi(config: Config, logger: Logger, command: string, args: string[]): Promise<ClientResult> {
-  const call = createApiClient(config.client.url, config.client.token);
   try {
     if (command === 'postmortem') {
       const ref = /^inc-(\d{1,9})$/i.exec(args[0] ?? '');
       if (!ref || args.length !== 1) return { out: '', err: 'firebreak: usage: postmortem INC-n [--out <dir>]\n', code: 2 };
-      return await postmortemOverApi(call, `INC-${ref[1]}`);
+      return await postmortemOverApi(createApiClient(config.client.url, config.client.token), `INC-${ref[1]}`);
     }
-    const result = await clientCommand(call, command, args);
+    const result = await clientCommand(createApiClient(config.client.url, config.client.token), command, args);
     return result ?? { out: '', err: `firebreak: unknown command "${[command, ...args].join(' ')}"\n\n${USAGE}\n`, code: 2 };
   } catch (err) {
     if (!(err instanceof NoServer)) throw err;
     if (command === 'postmortem') return postmortemCommand(config, logger, args);
-    const offline = await fromDatabase(config, logger, command, args);
-    return offline ?? { out: '', err: `firebreak: ${err.message}: ${command} needs a running server (FIREBREAK_URL)\n`, code: 1 };
-  }
-}
-
-/** The reads without a server: straight from the database. */
-async function fromDatabase(config: Config, logger: Logger, command: string, args: string[]): Promise<ClientResult | undefined> {
-  const withDb = async (fn: (db: Db) => Promise<ClientResult>) => {
-    const db = await openDatabase(config.database, logger);
+    const name = command === 'timeline' ? command : `${command} ${args[0] ?? ''}`;
+    if (!READS.has(name)) return { out: '', err: `firebreak: ${err.message}: ${command} needs a running server (FIREBREAK_URL)\n`, code: 1 };
+    const local = await startLocalApi(config, logger);
     try {
-      await migrate(db);
-      return await fn(db);
+      const result = (await clientCommand(createApiClient(local.url, config.client.token), command, args))!;
+      return { ...result, err: `firebreak: no server answers at ${config.client.url}: read from the database\n${result.err}` };
     } finally {
-      await db.close();
+      await local.close();
     }
-  };
-  const note = `firebreak: no server answers at ${config.client.url}: read from the database\n`;
-  if (command === 'incidents' && args[0] === 'list' && args.length === 1) {
-    return withDb(async (db) => ({ out: incidentLines((await listIncidents(db, { limit: 50 })).map((i) => ({ ref: `INC-${i.number}`, ...i }))), err: note, code: 0 }));
   }
-  const ref = /^inc-(\d{1,9})$/i.exec(args[0] ?? '');
-  if (command === 'timeline' && ref && args.length === 1) {
-    return withDb(async (db) => {
-      const id = await incidentIdByNumber(db, Number(ref[1]));
-      if (id === null) return { out: '', err: `firebreak: there is no incident INC-${ref[1]}\n`, code: 1 };
-      return { out: timelineLines((await incidentEvents(db, id, 500)).events.map((e) => ({ ...e, at: e.at.toISOString() }))), err: note, code: 0 };
-    });
-  }
-  if (command === 'jobs' && args[0] === 'list' && args.length === 1) {
-    return withDb(async (db) => {
-      const jobs = await listJobs(db, { state: 'failed' satisfies JobState, limit: 50 });
-      return { out: jobs.map((j) => `${j.id}\t${j.kind}\t${j.state}\t${j.attempts} attempts\t${j.lastError ?? ''}`).join('\n') + (jobs.length ? '\n' : ''), err: note, code: 0 };
-    });
-  }
-  return undefined;
 }
 
 /** `playbooks check`'s warnings about actions this environment's configuration cannot serve. */

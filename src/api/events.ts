@@ -37,7 +37,10 @@ export function createEventHub(db: Db, logger: Logger) {
 
   async function deliver(payload: string) {
     let [first, last] = payload.split(':').map(Number) as [number, number];
-    if (!payload || !Number.isSafeInteger(first) || !Number.isSafeInteger(last)) [first, last] = [lastSeen + 1, Number.MAX_SAFE_INTEGER];
+    const known = Boolean(payload) && Number.isSafeInteger(first) && Number.isSafeInteger(last);
+    // Nobody listens: only where the stream stands moves on, so that a stream resumed later catches up to here.
+    if (!subscribers.size) return void (lastSeen = known ? Math.max(lastSeen, last) : await lastEventId(db));
+    if (!known) [first, last] = [lastSeen + 1, Number.MAX_SAFE_INTEGER];
     for (;;) {
       const rows = await eventsBetween(db, first, last, BATCH);
       for (const e of rows) for (const s of subscribers) send(s, e);
@@ -50,7 +53,6 @@ export function createEventHub(db: Db, logger: Logger) {
   async function start() {
     lastSeen = await lastEventId(db);
     stopListening = await db.listen(TIMELINE_CHANNEL, (payload) => {
-      if (!subscribers.size) return;
       chain = chain.then(() => deliver(payload)).catch((err: unknown) => logger.warn({ err: describeError(err) }, 'could not send timeline events'));
     });
     keepalive = setInterval(() => { for (const s of subscribers) s.res.write(': keepalive\n\n'); }, KEEPALIVE_MS);
@@ -65,13 +67,19 @@ export function createEventHub(db: Db, logger: Logger) {
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'keep-alive' });
       res.write('retry: 2000\n\n');
       const s: Subscriber = { res, incidentId: o.incidentId };
-      if (o.after !== undefined) {
-        // Caught up inside the chain, so nothing is sent twice or out of order.
-        chain = chain.then(async () => {
-          for (const e of await eventsBetween(db, o.after! + 1, lastSeen, BATCH)) send(s, e);
-        }).catch((err: unknown) => logger.warn({ err: describeError(err) }, 'could not send missed timeline events'));
-      }
-      subscribers.add(s);
+      // Joined inside the chain, after the delivery in progress and the catch-up: an event is sent
+      // once, in order, whatever arrives while the stream opens.
+      chain = chain.then(async () => {
+        if (o.after !== undefined) {
+          for (let first = o.after + 1; first <= lastSeen;) {
+            const rows = await eventsBetween(db, first, lastSeen, BATCH);
+            for (const e of rows) send(s, e);
+            if (rows.length < BATCH) break;
+            first = rows.at(-1)!.id + 1;
+          }
+        }
+        if (!res.destroyed) subscribers.add(s);
+      }).catch((err: unknown) => logger.warn({ err: describeError(err) }, 'could not send missed timeline events'));
       res.on('close', () => subscribers.delete(s));
     },
     /** Ends every stream and stops listening. */

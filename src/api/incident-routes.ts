@@ -6,10 +6,10 @@ import { incidentRuns } from '../runner/views.js';
 import type { ApiDeps } from './deps.js';
 import { allow } from './guard.js';
 import {
-  evidenceBody, lastEventId, incidentAlerts, incidentApprovals, incidentEvents, incidentEvidence, incidentPostmortem, listIncidents, postmortemChart,
+  evidenceBody, lastEventId, incidentAlerts, incidentApprovals, incidentEvents, incidentEventsAfter, incidentEvidence, incidentPostmortem, listIncidents, postmortemChart,
 } from './incidents-sql.js';
 import { route, type Route } from './router.js';
-import { chartParams, cursorOf, evidenceParams, incidentListQuery, refParams } from './schemas.js';
+import { chartParams, cursorOf, evidenceParams, incidentListQuery, refParams, timelineQuery } from './schemas.js';
 
 const ALERTS_MAX = 500;
 const TIMELINE_MAX = 500;
@@ -61,6 +61,18 @@ export function incidentReadRoutes(deps: ApiDeps): Route[] {
           evidence: evidence.map((e) => ({ ...e, download: `${base}/evidence/${e.id}` })),
           postmortem: postmortem && { ...postmortem, charts: postmortem.charts.map((c) => ({ ...c, png: `${base}/postmortem/charts/${c.position}` })) },
         };
+      },
+    }),
+    route({
+      method: 'GET', path: '/incidents/{ref}/timeline', summary: 'The whole timeline, oldest first, page by page (`next`: the `after` of the following page), and whether its hash chain verifies',
+      params: refParams,
+      query: timelineQuery,
+      async handle({ caller, params, query, req }) {
+        await allow(deps, caller, 'timeline', { place: { target: { number: params.ref } }, write: false, requestKey: deps.requestKey(req, caller) });
+        const found = await incidentOr404(deps, params.ref);
+        const [events, broken] = await Promise.all([incidentEventsAfter(deps.db, found.id, query.after ?? 0, query.limit), verifyTimeline(deps.db, found.id)]);
+        const last = events.at(-1);
+        return { events, next: events.length === query.limit && last ? last.seq : null, verified: broken === null, brokenAtSeq: broken };
       },
     }),
     route({

@@ -95,6 +95,16 @@ export async function incidentEvents(db: Queryable, incidentId: number, limit: n
   return { events: rows.map(({ total: _, ...e }) => e), total: rows[0]?.total ?? 0 };
 }
 
+/** The incident's events after `afterSeq`, oldest first, at most `limit`. */
+export async function incidentEventsAfter(db: Queryable, incidentId: number, afterSeq: number, limit: number): Promise<EventRow[]> {
+  const { rows } = await db.query<EventRow>(
+    `SELECT ${EVENT_COLUMNS} FROM timeline_events e JOIN incidents i ON i.id = e.incident_id
+      WHERE e.incident_id = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3`,
+    [incidentId, afterSeq, limit],
+  );
+  return rows;
+}
+
 /** Events with ids in [first, last] (one NOTIFY's span), or after `afterId` (catching up), oldest first. */
 export async function eventsBetween(db: Queryable, first: number, last: number, limit: number): Promise<EventRow[]> {
   const { rows } = await db.query<EventRow>(

@@ -56,6 +56,12 @@ export const jobListQuery = z.strictObject({
   limit: limit(500, 50),
 }, { error: (issue) => issue.code === 'unrecognized_keys' ? `unknown parameter ${issue.keys.join(', ')}` : undefined });
 
+export const timelineQuery = z.strictObject({
+  after: z.string().regex(/^\d{1,9}$/, { error: 'must be a timeline seq from an earlier answer\'s next' }).transform(Number).optional()
+    .meta({ description: 'the events after this seq (0 or absent: from the first)' }),
+  limit: limit(1_000, 500),
+}, { error: (issue) => issue.code === 'unrecognized_keys' ? `unknown parameter ${issue.keys.join(', ')}` : undefined });
+
 export const eventsQuery = z.strictObject({
   incident: incidentRefSchema.optional(),
   after: z.string().regex(/^\d{1,15}$/, { error: 'must be a timeline event id' }).transform(Number).optional()

@@ -7,8 +7,8 @@ export interface ClientResult {
   code: number;
 }
 
-export const CLIENT_USAGE = `  incidents list [--status s,…] [--severity s,…] [--q text] [--limit n]
-                                         incidents, newest first
+export const CLIENT_USAGE = `  incidents list [--status s,…] [--severity s,…] [--q text] [--since t] [--until t] [--limit n]
+                                         incidents, newest first (t: ISO 8601, like 2026-12-01T00:00:00Z)
   incidents show INC-n                   one incident: facts, alerts, steps, approvals
   timeline INC-n                         its timeline, and whether its hash chain verifies
   approve <approval> | deny <approval>   decide a step waiting for approval (as FIREBREAK_TOKEN's person)
@@ -46,8 +46,8 @@ export const timelineLines = (events: Json[]): string => events.map((e) => `${St
 export async function clientCommand(call: ApiCall, command: string, args: string[]): Promise<ClientResult | undefined> {
   const ref = (s: string | undefined) => (/^(inc-)?\d{1,9}$/i.test(s ?? '') ? `INC-${s!.replace(/^inc-/i, '')}` : undefined);
   if (command === 'incidents' && args[0] === 'list') {
-    const o = options(args.slice(1), ['status', 'severity', 'q', 'limit']);
-    if (!o || o.rest.length) return usage('incidents list [--status s,…] [--severity s,…] [--q text] [--limit n]');
+    const o = options(args.slice(1), ['status', 'severity', 'q', 'since', 'until', 'limit']);
+    if (!o || o.rest.length) return usage('incidents list [--status s,…] [--severity s,…] [--q text] [--since t] [--until t] [--limit n]');
     const a = await call('GET', `/incidents?${new URLSearchParams(o.opts)}`);
     return a.status === 200 ? { out: incidentLines(a.body.incidents), err: '', code: 0 } : fail(a);
   }
@@ -70,10 +70,17 @@ export async function clientCommand(call: ApiCall, command: string, args: string
   if (command === 'timeline') {
     const r = ref(args[0]);
     if (!r || args.length !== 1) return usage('timeline INC-n');
-    const a = await call('GET', `/incidents/${r}`);
-    if (a.status !== 200) return fail(a);
-    const t = a.body.timeline;
-    return { out: timelineLines(t.events), err: t.verified ? '' : `firebreak: the hash chain is BROKEN at event ${t.brokenAtSeq}\n`, code: t.verified ? 0 : 1 };
+    // Page by page, so that a long incident's timeline is printed whole.
+    const events: Json[] = [];
+    let page: ClientAnswer;
+    for (let after = 0; ; after = page.body.next) {
+      page = await call('GET', `/incidents/${r}/timeline?after=${after}&limit=1000`);
+      if (page.status !== 200) return fail(page);
+      events.push(...page.body.events);
+      if (page.body.next === null) break;
+    }
+    const t = page.body;
+    return { out: timelineLines(events), err: t.verified ? '' : `firebreak: the hash chain is BROKEN at event ${t.brokenAtSeq}\n`, code: t.verified ? 0 : 1 };
   }
   if (command === 'approve' || command === 'deny') {
     if (!/^\d{1,15}$/.test(args[0] ?? '') || args.length !== 1) return usage(`${command} <approval id>`);

@@ -105,17 +105,54 @@ describe('the firebreak command over a running server on the embedded database',
 });
 
 describe('the firebreak command without a server', () => {
-  test('reads fall back to the database; a change says it needs a server', async () => {
+  test('reads are answered from the database by the API\'s own read routes, with its token rules; a change says it needs a server and changes nothing', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'fb-cli-off-'));
-    const env = { FIREBREAK_DATA_DIR: dataDir, FIREBREAK_URL: `http://127.0.0.1:${await freePort()}` };
+    const common = { FIREBREAK_DATA_DIR: dataDir, PLAYBOOKS_DIR: PLAYBOOKS, FIREBREAK_API_TOKENS: API_TOKENS };
     try {
-      const list = await firebreak(['incidents', 'list'], env);
+      // A server records two incidents (one with a step waiting for approval), then stops.
+      const server = runCli(['start'], { ...common, PORT: String(await freePort()), HOST: '127.0.0.1', ALERTMANAGER_WEBHOOK_TOKEN: TOKEN });
+      const url = await server.listening;
+      for (const alertname of ['CliFirst', 'CliGated']) {
+        const res = await fetch(`${url}/webhooks/alertmanager`, {
+          method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: alertBody({ alertname }),
+        });
+        assert.equal(res.status, 200);
+      }
+      await eventually('the approval asked', async () => {
+        const res = await fetch(`${url}/api/v1/incidents/INC-2`, { headers: { authorization: `Bearer ${ALICE.token}` } });
+        return ((await res.json()) as { approvals: { status: string }[] }).approvals.some((a) => a.status === 'pending');
+      });
+      server.child.kill('SIGTERM');
+      assert.equal(await server.exited, 0);
+
+      const env = { ...common, FIREBREAK_URL: `http://127.0.0.1:${await freePort()}`, FIREBREAK_TOKEN: ALICE.token };
+      const note = /^firebreak: no server answers at http:\/\/127\.0\.0\.1:\d+: read from the database\n$/;
+      const list = await firebreak(['incidents', 'list', '--q', 'CliFirst'], env);
       assert.equal(list.code, 0, list.err);
-      assert.equal(list.out, '');
-      assert.match(list.err, /no server answers at .+: read from the database/);
-      const approve = await firebreak(['approve', '1'], env);
+      assert.match(list.out, /^INC-1\tsev\d\ttriggered\t[^\n]+\tCliFirst\n$/);
+      assert.match(list.err, note);
+      const since = await firebreak(['incidents', 'list', '--since', new Date(Date.now() + 3_600_000).toISOString()], env);
+      assert.equal(since.code, 0, since.err);
+      assert.equal(since.out, '', 'nothing opened after an hour from now');
+      const show = await firebreak(['incidents', 'show', 'INC-2'], env);
+      assert.equal(show.code, 0, show.err);
+      const approval = /approval (\d+): step hold of gated waits/.exec(show.out);
+      assert.ok(approval, show.out);
+      assert.match(show.out, /timeline: \d+ events, hash chain verified/);
+      const timeline = await firebreak(['timeline', 'INC-1'], env);
+      assert.match(timeline.out, /^ {3}1 {2}\S+ \S+ {2}incident\.opened {2}alertmanager {2}INC-1 opened: CliFirst/);
+      const jobs = await firebreak(['jobs', 'list', '--state', 'done'], env);
+      assert.match(jobs.out, /\tplaybooks\.match\tdone\t/);
+      // The API's rules hold without a server: FIREBREAK_API_TOKENS is set, so a token is needed.
+      const noToken = await firebreak(['incidents', 'list'], { ...env, FIREBREAK_TOKEN: '' });
+      assert.equal(noToken.code, 1);
+      assert.match(noToken.err, /firebreak: 401: send Authorization: Bearer <token>/);
+      assert.equal(noToken.out, '');
+
+      const approve = await firebreak(['approve', approval[1]!], env);
       assert.equal(approve.code, 1);
-      assert.match(approve.err, /no firebreak server answers at .+: approve needs a running server/);
+      assert.match(approve.err, /^firebreak: no firebreak server answers at .+: approve needs a running server \(FIREBREAK_URL\)\n$/);
+      assert.match((await firebreak(['incidents', 'show', 'INC-2'], env)).out, new RegExp(`approval ${approval[1]}: step hold of gated waits`));
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { appendTimeline } from '../../src/incidents/timeline.js';
 import { backends, type TestDatabase } from '../support/databases.js';
 import { ALICE, API_TOKENS, BOB, callApi } from '../support/api.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -52,7 +53,7 @@ for (const backend of backends()) {
       assert.equal(status, 200);
       assert.equal(body.openapi, '3.1.0');
       for (const path of ['/api/v1/incidents', '/api/v1/incidents/{ref}', '/api/v1/incidents/{ref}/evidence/{id}', '/api/v1/approvals/{id}/approve',
-        '/api/v1/jobs', '/api/v1/jobs/{id}/retry', '/api/v1/events', '/api/v1/incidents/{ref}/severity']) assert.ok(body.paths[path], path);
+        '/api/v1/jobs', '/api/v1/jobs/{id}/retry', '/api/v1/events', '/api/v1/incidents/{ref}/severity', '/api/v1/incidents/{ref}/timeline']) assert.ok(body.paths[path], path);
       const severity = body.paths['/api/v1/incidents/{ref}/severity'].post.requestBody.content['application/json'].schema;
       assert.deepEqual(severity.properties.severity.enum, ['sev1', 'sev2', 'sev3', 'sev4']);
       const list = body.paths['/api/v1/incidents'].get.parameters.map((p: { name: string }) => p.name);
@@ -328,6 +329,67 @@ for (const backend of backends()) {
       assert.ok(data.some((e) => e.summary === 'streamed note' && e.incidentNumber === n));
       assert.ok(!data.some((e) => e.summary === 'not this one'));
       assert.equal((await api('GET', '/events?incident=INC-99999')).status, 404);
+    });
+
+    test('timeline: the whole of a long timeline, page by page, with its verification; bad parameters name the field', async () => {
+      const n = await open('ApiLongTimeline');
+      const { rows } = await database.db.query<{ id: number }>('SELECT id FROM incidents WHERE number = $1', [n]);
+      await database.db.transaction((tx) => appendTimeline(tx, Array.from({ length: 1_100 }, (_, i) => ({
+        incidentId: rows[0]!.id, at: new Date(), kind: 'incident.note' as const, actor: 'api:test', summary: `line ${i}`,
+      }))));
+      const total = (await timeline(database.db, n)).length;
+      assert.ok(total > 1_100);
+      const seqs: number[] = [];
+      let pages = 0;
+      for (let after: number | null = 0; after !== null; pages++) {
+        const page = await api('GET', `/incidents/INC-${n}/timeline?after=${after}&limit=1000`, { token: BOB.token });
+        assert.equal(page.status, 200);
+        assert.equal(page.body.verified, true);
+        seqs.push(...page.body.events.map((e: { seq: number }) => e.seq));
+        after = page.body.next;
+      }
+      assert.equal(pages, 2);
+      assert.deepEqual(seqs, Array.from({ length: total }, (_, i) => i + 1));
+      // The incident view keeps its newest 500 and says how many there are.
+      const view = await api('GET', `/incidents/INC-${n}`);
+      assert.equal(view.body.timeline.events.length, 500);
+      assert.equal(view.body.timeline.total, total);
+      const bad = await api('GET', `/incidents/INC-${n}/timeline?after=x`);
+      assert.equal(bad.status, 400);
+      assert.equal(bad.body.field, 'after');
+      assert.equal((await api('GET', `/incidents/INC-${n}/timeline?limit=1001`)).body.field, 'limit');
+      assert.equal((await api('GET', '/incidents/INC-99999/timeline')).status, 404);
+    });
+
+    test('events: a stream resumed with Last-Event-ID gets every missed event once and in order, more than one batch, while appends go on', async () => {
+      const n = await open('ApiResume');
+      const { rows } = await database.db.query<{ id: number }>('SELECT id FROM incidents WHERE number = $1', [n]);
+      const incidentId = rows[0]!.id;
+      const resumeFrom = (await api('GET', '/incidents?limit=1')).body.lastEventId as number;
+      const note = (i: number) => ({ incidentId, at: new Date(), kind: 'incident.note' as const, actor: 'api:test', summary: `missed ${i}` });
+      // Missed while away: more than the stream's batch of 1,000.
+      await database.db.transaction((tx) => appendTimeline(tx, Array.from({ length: 1_250 }, (_, i) => note(i))));
+      const controller = new AbortController();
+      const res = await fetch(`${app.url}/api/v1/events?incident=INC-${n}`, {
+        headers: { authorization: `Bearer ${BOB.token}`, 'last-event-id': String(resumeFrom) }, signal: controller.signal,
+      });
+      assert.equal(res.status, 200);
+      // Appended while the stream opens and catches up.
+      for (let i = 1_250; i < 1_300; i++) await database.db.transaction((tx) => appendTimeline(tx, [note(i)]));
+      const reader = res.body!.getReader();
+      let text = '';
+      await eventually('every note on the stream', async () => {
+        const { value } = await reader.read();
+        text += Buffer.from(value ?? new Uint8Array()).toString('utf8');
+        return text.includes('"missed 1299"');
+      }, 30_000);
+      controller.abort();
+      const streamed = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)) as { id: number; summary: string });
+      const ids = text.split('\n').filter((l) => l.startsWith('id: ')).map((l) => Number(l.slice(4)));
+      assert.deepEqual(streamed.map((e) => e.id), ids, 'each event carries its id');
+      assert.deepEqual(streamed.filter((e) => e.summary.startsWith('missed ')).map((e) => e.summary), Array.from({ length: 1_300 }, (_, i) => `missed ${i}`));
+      assert.equal(new Set(ids).size, ids.length, 'no event twice');
+      assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]!), 'in order');
     });
   });
 }
