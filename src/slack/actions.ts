@@ -14,7 +14,8 @@ import { ACTION, mention } from './blocks/common.js';
 import { childrenResolvedReply } from './blocks/links.js';
 import { changeReply } from './blocks/replies.js';
 import { declareOutage } from './outage-actions.js';
-import { failureText, type CommandDeps } from './commands.js';
+import type { CommandDeps } from '../runner/command-deps.js';
+import { failureText } from './commands.js';
 
 /** A click on one of firebreak's buttons (the fields firebreak uses). */
 export interface ButtonClick {

@@ -1,24 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { Access } from '../access/guard.js';
 import type { TableAction } from '../access/permissions.js';
 import { slackPrincipal } from '../access/principal.js';
 import type { Refusal } from '../access/refusal.js';
 import { recordRefusal } from '../access/refusals.js';
 import type { RefusalPlace } from '../access/refusals-sql.js';
-import type { Db } from '../db/db.js';
 import { changeIncident, declareIncident, requestPostmortem, type IncidentChange } from '../incidents/commands.js';
 import { linkIncidents } from '../incidents/links.js';
 import { pageIncident } from '../incidents/pages-sql.js';
 import { findIncident, listOpenIncidents, recentTimeline } from '../incidents/queries.js';
-import type { IncidentRoute } from '../incidents/routing.js';
 import { incidentRef, type IncidentTarget } from '../incidents/types.js';
-import type { Clock } from '../lib/clock.js';
 import { describeError, ErrorCode, FirebreakError } from '../lib/errors.js';
-import type { Logger } from '../lib/logger.js';
-import type { Metrics } from '../lib/metrics.js';
 import { safeMrkdwn } from '../lib/mrkdwn.js';
-import type { PlaybookRegistry } from '../playbooks/registry.js';
-import type { JobQueue } from '../queue/job.js';
+import type { CommandDeps } from '../runner/command-deps.js';
 import { runPlaybookByHand } from '../runner/start.js';
 import { incidentRuns } from '../runner/views.js';
 import { refusalText } from './blocks/access.js';
@@ -39,21 +32,6 @@ export interface CommandRequest {
   triggerId: string | undefined;
 }
 
-export interface CommandDeps {
-  db: Db;
-  /** Where the jobs a command causes are queued. */
-  queue: JobQueue;
-  clock: Clock;
-  logger: Logger;
-  metrics: Metrics;
-  registry: PlaybookRegistry;
-  /** Who may do what: asked before every command and button. */
-  access: Access;
-  /** The PagerDuty services that may be paged; undefined when PagerDuty is off. */
-  pagerServices: readonly string[] | undefined;
-  /** INCIDENT_ROUTES: an incident's own PagerDuty service, when its route names one. */
-  routes: readonly IncidentRoute[];
-}
 
 const LIST_MAX = 20;
 const TIMELINE_MAX = 20;

@@ -6,7 +6,8 @@ import { refusalText } from './blocks/access.js';
 import { declaredView, declareModal, readDeclareSubmission } from './blocks/declare-modal.js';
 import type { Block } from './blocks/common.js';
 import { ephemeral, type Reply } from './blocks/replies.js';
-import { failureText, runParsed, type CommandDeps, type CommandRequest } from './commands.js';
+import type { CommandDeps } from '../runner/command-deps.js';
+import { failureText, runParsed, type CommandRequest } from './commands.js';
 
 /** Opens a modal (Slack's views.open, called with the request's trigger_id). */
 export type OpenView = (args: { trigger_id: string; view: Block }) => Promise<unknown>;

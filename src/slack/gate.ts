@@ -4,7 +4,8 @@ import { refuseButton } from './actions.js';
 import { cut } from '../lib/mrkdwn.js';
 import { refusalText } from './blocks/access.js';
 import { DECLARE_VIEW, FIELD } from './blocks/declare-modal.js';
-import { refuseCommand, type CommandDeps } from './commands.js';
+import type { CommandDeps } from '../runner/command-deps.js';
+import { refuseCommand } from './commands.js';
 import { checkOrigin, originOf, originRefusal, type OriginRules, type SlackIdentity } from './origin.js';
 import { buttonClick, commandRequest, sendButtonAnswer } from './requests.js';
 

@@ -4,7 +4,7 @@ import { incidentRef } from '../incidents/types.js';
 import { cut } from '../lib/mrkdwn.js';
 import { sharedLabels } from './blocks/digest.js';
 import { mention } from './blocks/common.js';
-import type { CommandDeps } from './commands.js';
+import type { CommandDeps } from '../runner/command-deps.js';
 import { OUTAGE_DIGEST } from './digest-jobs.js';
 import { readDigestIncidents, readOutage, setOutageParent } from './outage-sql.js';
 

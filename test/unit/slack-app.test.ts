@@ -7,7 +7,7 @@ import { systemClock } from '../../src/lib/clock.js';
 import { createMetrics } from '../../src/lib/metrics.js';
 import { createSlackApp } from '../../src/slack/app.js';
 import type { Db } from '../../src/db/db.js';
-import type { CommandDeps } from '../../src/slack/commands.js';
+import type { CommandDeps } from '../../src/runner/command-deps.js';
 
 // Nothing here touches the database: the app is only built, never sent a request.
 const noDb = {} as Db;
