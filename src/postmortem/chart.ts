@@ -53,11 +53,9 @@ export function renderChart(spec: ChartSpec): Buffer {
     const label = formatValue(v, step);
     c.text(plot.x0 - 8 - label.length * (GLYPH_WIDTH + 1) * SCALE, y - (GLYPH_HEIGHT * SCALE) / 2, label, TEXT);
   }
-  const tick = timeStep(span);
-  for (let t = Math.ceil(spec.start / tick) * tick; t <= spec.end; t += tick) {
-    const x = Math.round(xOf(t));
+  for (const { at, label } of timeTicks(spec.start, spec.end)) {
+    const x = Math.round(xOf(at));
     c.line(x, plot.y0, x, plot.y1, GRID);
-    const label = new Date(t).toISOString().slice(11, 16);
     const half = (label.length * (GLYPH_WIDTH + 1) * SCALE) / 2;
     if (x + half <= WIDTH) c.text(x - half, plot.y1 + 10, label, TEXT);
   }
@@ -99,10 +97,23 @@ export function niceRange(min: number, max: number): [lo: number, hi: number, st
 }
 
 const MINUTE = 60_000;
-const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440].map((m) => m * MINUTE);
+const DAY = 1_440 * MINUTE;
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1_440, 2 * 1_440, 7 * 1_440, 14 * 1_440, 28 * 1_440].map((m) => m * MINUTE);
 
-/** The x-axis tick interval: at most eight ticks across the window. */
-const timeStep = (span: number): number => TIME_STEPS.find((s) => span / s <= 8) ?? TIME_STEPS.at(-1)!;
+/**
+ * The x-axis ticks of a window (UTC): at most eight at a round interval (for a window over eight
+ * weeks, at most eight at whole multiples of four weeks), labelled HH:MM, or MM-DD when a day or more apart.
+ */
+export function timeTicks(start: number, end: number): { at: number; label: string }[] {
+  const span = Math.max(end - start, 1);
+  const tick = TIME_STEPS.find((s) => span / s <= 8) ?? Math.ceil(span / 8 / TIME_STEPS.at(-1)!) * TIME_STEPS.at(-1)!;
+  const ticks: { at: number; label: string }[] = [];
+  for (let t = Math.ceil(start / tick) * tick; t <= end; t += tick) {
+    const iso = new Date(t).toISOString();
+    ticks.push({ at: t, label: tick >= DAY ? iso.slice(5, 10) : iso.slice(11, 16) });
+  }
+  return ticks;
+}
 
 /** A compact axis label: 1.5k, 2M, 0.25. */
 export function formatValue(v: number, step: number): string {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { PNG } from 'pngjs';
-import { HEIGHT, MARKER_OPENED, renderChart, SERIES_COLORS, WIDTH } from '../../src/postmortem/chart.js';
+import { HEIGHT, MARKER_OPENED, renderChart, SERIES_COLORS, timeTicks, WIDTH } from '../../src/postmortem/chart.js';
 import { generatorExpression, groupAlerts, type PostmortemData } from '../../src/postmortem/gather.js';
 import { collectMetrics, incidentWindow, summarize, type MetricsSource } from '../../src/postmortem/metrics.js';
 import { code, duration, md, renderPostmortem } from '../../src/postmortem/render.js';
@@ -124,6 +124,17 @@ describe('metrics and charts', () => {
     assert.deepEqual([w.start, w.end], [T('09:52:27'), T('10:50:33')]); // margins: a fifth of 41m 30s each side
     assert.equal(w.stepSeconds, 12);
     assert.deepEqual(incidentWindow({ ...DATA.incident, resolvedAt: null }, T('10:30:00')).end, T('10:30:00'));
+  });
+
+  test('time ticks: at most eight, at round times, HH:MM within a day and MM-DD for a window of days or months', () => {
+    const at = (iso: string) => new Date(iso).getTime();
+    assert.deepEqual(timeTicks(at('2026-12-03T10:07:00Z'), at('2026-12-03T11:02:00Z')).map((t) => t.label), ['10:10', '10:20', '10:30', '10:40', '10:50', '11:00']);
+    // An alert that had fired for two weeks before its incident opened: one tick every two days, dated.
+    const weeks = timeTicks(at('2026-11-18T09:30:00Z'), at('2026-12-03T16:00:00Z'));
+    assert.deepEqual(weeks.map((t) => t.label), ['11-19', '11-21', '11-23', '11-25', '11-27', '11-29', '12-01', '12-03']);
+    const year = timeTicks(at('2026-01-01T00:00:00Z'), at('2026-12-31T00:00:00Z'));
+    assert.ok(year.length >= 4 && year.length <= 8, `${year.length} ticks`);
+    assert.equal(new Set(year.map((t) => t.label)).size, year.length, 'no two labels alike');
   });
 
   test('a chart decodes as a PNG of the right size, with the series drawn where its values are', () => {
