@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { PNG } from 'pngjs';
 import { draftPostmortem } from '../../src/postmortem/draft.js';
+import { ALICE, API_TOKENS, BOB, callApi, type Json } from '../support/api.js';
 import { fixture, slackEnv, startTestApp, type TestApp } from '../support/app.js';
 import { backends, type TestDatabase } from '../support/databases.js';
 import { FakeHttp } from '../support/fake-http.js';
@@ -10,6 +11,9 @@ import { playbookDir } from '../support/playbooks.js';
 import { postSlack, slashCommandBody } from '../support/slack-requests.js';
 import { timeline } from '../support/state.js';
 import { eventually } from '../support/wait.js';
+
+/** An HTML attribute's text as a browser reads it (the console escapes these five and the backtick). */
+const attributeText = (v: string) => v.replace(/&(quot|#39|#96|lt|gt|amp);/g, (_, e: string) => ({ quot: '"', '#39': "'", '#96': '`', lt: '<', gt: '>', amp: '&' })[e]!);
 
 // The fixture's rule (job:http_errors:ratio5m > 0.05) and a playbook query: both are charted.
 const PLAYBOOKS = playbookDir({
@@ -43,16 +47,18 @@ for (const backend of backends()) {
       database = await backend.create();
       slack = await FakeSlack.start();
       prometheus = await FakeHttp.start();
-      // A range answer over the asked window: 1 until the middle, then 9 (per query, one series).
+      // A range answer over the asked window: 1 until the middle, then 9 (per query, one series);
+      // the rule's ratio is 0.01, then 0.09, so that its chart is not the playbook query's.
       prometheus.route('POST /api/v1/query_range', (req) => {
         if (failing) return { status: 503, body: 'upstream unavailable' };
         const p = new URLSearchParams(req.body);
         const [start, end, step] = ['start', 'end', 'step'].map((k) => Number(p.get(k)));
+        const [low, high] = p.get('query')?.startsWith('job:http_errors:ratio5m') ? ['0.01', '0.09'] : ['1', '9'];
         const values: [number, string][] = [];
-        for (let t = start!; t <= end!; t += step!) values.push([t, t < (start! + end!) / 2 ? '1' : '9']);
+        for (let t = start!; t <= end!; t += step!) values.push([t, t < (start! + end!) / 2 ? low : high]);
         return { status: 200, body: { status: 'success', data: { resultType: 'matrix', result: [{ metric: { service: 'checkout' }, values }] } } };
       });
-      app = await startTestApp(database, slackEnv(slack.apiUrl, { PLAYBOOKS_DIR: PLAYBOOKS, PROMETHEUS_URL: prometheus.url }));
+      app = await startTestApp(database, slackEnv(slack.apiUrl, { PLAYBOOKS_DIR: PLAYBOOKS, PROMETHEUS_URL: prometheus.url, FIREBREAK_API_TOKENS: API_TOKENS }));
     });
     after(async () => {
       await app.close();
@@ -94,6 +100,80 @@ for (const backend of backends()) {
         'SELECT c.png FROM postmortem_charts c JOIN incidents i ON i.id = c.incident_id WHERE i.number = 1 ORDER BY c.position');
       assert.deepEqual(pngs.map((u) => u.bytes.toString('base64')).sort(), charts.map((c) => Buffer.from(c.png).toString('base64')).sort());
       for (const png of pngs.map((u) => PNG.sync.read(u.bytes))) assert.deepEqual([png.width, png.height], [900, 360]);
+    });
+
+    test('the charts through the API (PNG bytes as stored) and in the console, whose <img> loads them with the sign-in cookie', async () => {
+      const { rows: storedCharts } = await db().query<{ position: number; title: string; png: Uint8Array }>(
+        'SELECT c.position, c.title, c.png FROM postmortem_charts c JOIN incidents i ON i.id = c.incident_id WHERE i.number = 1 ORDER BY c.position');
+      assert.deepEqual(storedCharts.map((c) => c.position), [1, 2]);
+      const pm = await callApi(app, 'GET', '/incidents/INC-1/postmortem');
+      assert.equal(pm.status, 200, JSON.stringify(pm.body));
+      assert.equal(pm.body.revision, 1);
+      const charts = pm.body.charts as Json[];
+      assert.deepEqual(charts.map((c) => [c.position, c.png]), [
+        [1, '/api/v1/incidents/INC-1/postmortem/charts/1'], [2, '/api/v1/incidents/INC-1/postmortem/charts/2'],
+      ]);
+      assert.deepEqual(charts.map((c) => c.title), storedCharts.map((c) => c.title));
+      assert.ok(charts[0].title.includes('http_requests_total{service="checkout"'), charts[0].title);
+      // The incident's own answer links the same images.
+      const detail = await callApi(app, 'GET', '/incidents/INC-1');
+      assert.equal(detail.status, 200);
+      assert.deepEqual((detail.body.postmortem.charts as Json[]).map((c) => c.png), charts.map((c) => c.png));
+
+      const pngOf = async (link: string, headers: Record<string, string>) => {
+        const res = await fetch(`${app.url}${link}`, { headers });
+        return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
+      };
+      const served = new Map<string, Buffer>();
+      for (const chart of charts) {
+        const res = await pngOf(chart.png, { authorization: `Bearer ${BOB.token}` });
+        assert.equal(res.status, 200, chart.png);
+        assert.equal(res.headers.get('content-type'), 'image/png');
+        assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+        assert.equal(res.headers.get('content-length'), String(res.bytes.length));
+        const row = storedCharts.find((c) => c.position === chart.position)!;
+        assert.ok(res.bytes.equals(Buffer.from(row.png)), `chart ${chart.position}: the stored bytes`);
+        const png = PNG.sync.read(res.bytes);
+        assert.deepEqual([png.width, png.height], [900, 360]);
+        served.set(chart.png, res.bytes);
+      }
+      assert.ok(!served.get(charts[0].png)!.equals(served.get(charts[1].png)!), 'two different charts (so each position\'s bytes are told apart)');
+
+      const missing = await callApi(app, 'GET', '/incidents/INC-1/postmortem/charts/9');
+      assert.equal(missing.status, 404);
+      assert.deepEqual(missing.body, { error: 'not_found', message: "INC-1's postmortem has no chart 9" });
+      assert.equal((await callApi(app, 'GET', '/incidents/INC-1/postmortem/charts/one')).status, 400);
+      const anonymous = await pngOf(charts[0].png, {});
+      assert.equal(anonymous.status, 401);
+      assert.notEqual(anonymous.headers.get('content-type'), 'image/png');
+      assert.equal((await pngOf(charts[0].png, { authorization: 'Bearer not-a-token-of-anyone' })).status, 401);
+
+      // The console: sign in (the form's token and the cookie), then the postmortem page.
+      const form = await fetch(`${app.url}/sign-in`);
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
+      const signIn = await fetch(`${app.url}/sign-in`, {
+        method: 'POST', redirect: 'manual', body: new URLSearchParams({ _csrf: csrf, token: ALICE.token }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: app.url },
+      });
+      assert.equal(signIn.status, 303);
+      const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+      assert.match(cookie, /^firebreak_session=./);
+      const page = await fetch(`${app.url}/incidents/INC-1/postmortem`, { headers: { cookie }, redirect: 'manual' });
+      assert.equal(page.status, 200);
+      const text = await page.text();
+      assert.match(text, /<article id="postmortem">[^]*Postmortem draft: INC-1 [^]*<\/article>/);
+      const images = [...text.matchAll(/<img class="chart" src="([^"]*)" alt="([^"]*)">/g)].map((m) => ({ src: attributeText(m[1]!), alt: attributeText(m[2]!) }));
+      assert.deepEqual(images, charts.map((c) => ({ src: c.png, alt: c.title })));
+      // Each image follows the article, in a figure captioned with its title.
+      assert.ok(text.indexOf('<figure><img class="chart"') > text.indexOf('</article>'));
+      for (const image of images) {
+        const res = await pngOf(image.src, { cookie });
+        assert.equal(res.status, 200, image.src);
+        assert.equal(res.headers.get('content-type'), 'image/png');
+        assert.ok(res.bytes.equals(served.get(image.src)!), `${image.src}: the same PNG with the cookie alone`);
+      }
+      // A cookie of no one's token opens nothing.
+      assert.equal((await pngOf(images[0]!.src, { cookie: 'firebreak_session=not-a-token-of-anyone' })).status, 401);
     });
 
     test('/incident postmortem redrafts on request; a failing Prometheus is said so and the draft is still made', async () => {
