@@ -105,6 +105,8 @@ ${(d.alerts as Json[]).map((a) => html`<tr><td>${a.alertname ?? a.fingerprint}</
 <td><code>${Object.entries(a.labels as Record<string, string>).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}</code></td><td>${time(a.startsAt)}</td></tr>`)}
 </tbody></table>
 <h2>Timeline <span class="muted">${d.timeline.verified ? '(hash chain verified)' : `(hash chain BROKEN at event ${d.timeline.brokenAtSeq})`}</span></h2>
+${d.timeline.total > d.timeline.events.length ? html`<p class="muted" id="timeline-cut">The newest ${String(d.timeline.events.length)} of ${String(d.timeline.total)} events.
+The whole timeline: <a href="/api/v1/incidents/${d.incident.ref}/timeline?limit=1000">as JSON, a page at a time</a>, or <code>firebreak timeline ${d.incident.ref}</code>.</p>` : ''}
 <ol id="timeline">${(d.timeline.events as Json[]).map((e) => html`<li value="${String(e.seq)}">${time(e.at)} <code>${e.kind}</code> <span class="muted">${e.actor}</span> ${e.summary}</li>`)}</ol>`;
 }
 

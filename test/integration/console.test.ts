@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { appendTimeline } from '../../src/incidents/timeline.js';
 import { backends, type TestDatabase } from '../support/databases.js';
 import { ALICE, API_TOKENS, BOB, callApi } from '../support/api.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -102,6 +103,24 @@ for (const backend of backends()) {
       assert.deepEqual(events.filter((e) => e.kind === 'incident.status_changed').map((e) => [e.actor, e.data.to]), [['api:bob', 'acknowledged']]);
       assert.deepEqual(events.filter((e) => e.kind === 'incident.note').map((e) => e.summary), ['<b>checking</b> the pods']);
       assert.ok((await browser.get('/incidents/INC-1')).text.includes('&lt;b&gt;checking&lt;/b&gt; the pods'));
+    });
+
+    test('a long timeline: the page shows the newest 500 and links the whole, which the cookie opens page by page', async () => {
+      const { browser } = await signedIn(BOB.token);
+      const { rows } = await database.db.query<{ id: number }>('SELECT id FROM incidents WHERE number = 2');
+      assert.ok(!(await browser.get('/incidents/INC-2')).text.includes('id="timeline-cut"'), 'a short timeline is shown whole');
+      await database.db.transaction((tx) => appendTimeline(tx, Array.from({ length: 520 }, (_, i) => ({
+        incidentId: rows[0]!.id, at: new Date(), kind: 'incident.note' as const, actor: 'api:test', summary: `entry ${i}`,
+      }))));
+      const total = (await timeline(database.db, 2)).length;
+      const page = (await browser.get('/incidents/INC-2')).text;
+      assert.ok(page.includes(`The newest 500 of ${total} events.`));
+      assert.equal((page.split('<ol id="timeline">')[1]!.split('</ol>')[0]!.match(/<li /g) ?? []).length, 500);
+      const link = /<a href="([^"]+)">as JSON, a page at a time<\/a>/.exec(page)![1]!;
+      assert.equal(link, '/api/v1/incidents/INC-2/timeline?limit=1000');
+      const whole = JSON.parse((await browser.get(link)).text) as { events: unknown[]; next: number | null };
+      assert.equal(whole.events.length, total);
+      assert.equal(whole.next, null);
     });
 
     test('forms without the session\'s token, or from another site, change nothing', async () => {
