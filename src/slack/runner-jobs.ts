@@ -18,6 +18,9 @@ export const APPROVAL_EVENT = 'firebreak_approval';
 
 // Before the card is posted there is no thread to write in: wait for it this long at a time.
 const WAIT_FOR_CARD_MS = 2_000;
+// A person is waiting on these (an approval to give, a step that needs them): in a busy channel they
+// go before low-severity cards, as sev1 cards do (budget.ts).
+const PEOPLE_WAIT = { priority: 'urgent' } as const;
 
 const size = (bytes: number) => (bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`);
 
@@ -51,7 +54,7 @@ export function createRunnerSlackJobs(deps: {
     if (!a.postStartedAt) await markApprovalPostStarted(db, a.id, channel, true);
     const res = await api.call<{ ok: boolean; channel: string; ts: string }>('chat.postMessage', {
       channel, ...approvalMessage(a), metadata, unfurl_links: false, unfurl_media: false,
-    }).catch(async (err: unknown) => {
+    }, PEOPLE_WAIT).catch(async (err: unknown) => {
       if (surelyNotDone(err)) await markApprovalPostStarted(db, a.id, channel, false); // nothing to look for next time
       throw err;
     });
@@ -64,7 +67,7 @@ export function createRunnerSlackJobs(deps: {
     await refreshHomes(a);
     if (!a.slackTs) return { postponeMs: WAIT_FOR_CARD_MS }; // its post job has not run yet
     try {
-      await api.call('chat.update', { channel: a.slackChannel, ts: a.slackTs, ...approvalMessage(a) });
+      await api.call('chat.update', { channel: a.slackChannel, ts: a.slackTs, ...approvalMessage(a) }, PEOPLE_WAIT);
     } catch (err) {
       if (slackErrorName(err) !== 'message_not_found') throw err; // deleted by someone: nothing to update
     }
@@ -77,7 +80,7 @@ export function createRunnerSlackJobs(deps: {
     const place = await readCardPlace(db, found.run.incidentId, 0);
     await api.call('chat.postMessage', {
       channel: place?.channel ?? deps.incidentChannel, ...attentionMessage(found.run, found.step), unfurl_links: false, unfurl_media: false,
-    });
+    }, PEOPLE_WAIT);
   }, options);
 
   const evidence = handle(EVIDENCE_POST, async (job) => {
