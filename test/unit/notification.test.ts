@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatPath, parseNotification, parseWithSchema, wellFormedNotification } from '../../src/sources/alertmanager/notification.js';
+import { parseNotification, parseWithSchema, wellFormedNotification } from '../../src/sources/alertmanager/notification.js';
+import { formatPath } from '../../src/sources/payload.js';
 import { fixture } from '../support/app.js';
 
 const base = async () => JSON.parse(await fixture('alertmanager/firing-single.json'));

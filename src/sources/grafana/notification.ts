@@ -5,11 +5,8 @@
  * model of sources/model.ts; Grafana's links and values ride along on each alert. Pure.
  */
 import { z } from 'zod';
-import { findUnstorableText, formatPath, GO_ZERO_TIME, isTimestamp } from '../alertmanager/notification.js';
-import type { Notification, ParsedNotification } from '../model.js';
-
-const timestamp = z.string().refine(isTimestamp, { error: 'must be an RFC 3339 timestamp' });
-const labelSet = z.record(z.string(), z.string({ error: 'label values must be strings' }));
+import type { ParsedNotification } from '../model.js';
+import { findUnstorableText, labelSet, schemaProblem, timestamp, toNotification, uniqueFingerprints } from '../payload.js';
 // Grafana sends "" for a link it does not have (dashboardURL of a rule on no dashboard).
 const link = z.string().nullish();
 
@@ -41,13 +38,7 @@ const notificationSchema = z.object({
   truncatedAlerts: z.number().int().min(0).nullish(),
   state: z.string().nullish(),
   alerts: z.array(alertSchema).min(1, { error: 'must hold at least one alert' }),
-}).superRefine((n, ctx) => {
-  const seen = new Set<string>();
-  n.alerts.forEach((a, i) => {
-    if (seen.has(a.fingerprint)) ctx.addIssue({ code: 'custom', path: ['alerts', i, 'fingerprint'], message: `duplicate fingerprint ${a.fingerprint}` });
-    seen.add(a.fingerprint);
-  });
-});
+}).superRefine(uniqueFingerprints);
 
 /**
  * Validates a parsed JSON body as a Grafana webhook and normalizes it. Group keys and fingerprints
@@ -58,34 +49,12 @@ export function parseGrafanaNotification(json: unknown): ParsedNotification {
   const unstorable = findUnstorableText(json);
   if (unstorable) return { ok: false, problem: unstorable };
   const parsed = notificationSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const message = issue.code === 'invalid_type' && / received undefined$/.test(issue.message) ? 'is required' : issue.message;
-    return { ok: false, problem: { path: formatPath(issue.path) || '(body)', message } };
-  }
+  if (!parsed.success) return { ok: false, problem: schemaProblem(parsed.error) };
   const n = parsed.data;
-  const scope = `grafana/${n.orgId}/`;
-  const value: Notification = {
-    groupKey: `${scope}${n.groupKey}`,
-    status: n.status,
-    receiver: n.receiver,
-    groupLabels: n.groupLabels ?? {},
-    commonLabels: n.commonLabels ?? {},
-    commonAnnotations: n.commonAnnotations ?? {},
-    externalUrl: n.externalURL || null,
-    truncatedAlerts: n.truncatedAlerts ?? 0,
-    alerts: n.alerts.map((a) => ({
-      fingerprint: `${scope}${a.fingerprint}`,
-      status: a.status,
-      labels: a.labels,
-      annotations: a.annotations ?? {},
-      startsAt: a.startsAt,
-      endsAt: a.endsAt === undefined || GO_ZERO_TIME.test(a.endsAt) ? null : a.endsAt,
-      generatorUrl: a.generatorURL || null,
-      grafana: {
-        orgId: n.orgId, silenceUrl: a.silenceURL || null, dashboardUrl: a.dashboardURL || null, panelUrl: a.panelURL || null, values: a.values ?? {},
-      },
-    })),
-  };
-  return { ok: true, value };
+  const base = toNotification(n, `grafana/${n.orgId}/`);
+  const alerts = base.alerts.map((alert, i) => {
+    const a = n.alerts[i]!;
+    return { ...alert, grafana: { orgId: n.orgId, silenceUrl: a.silenceURL || null, dashboardUrl: a.dashboardURL || null, panelUrl: a.panelURL || null, values: a.values ?? {} } };
+  });
+  return { ok: true, value: { ...base, alerts } };
 }
