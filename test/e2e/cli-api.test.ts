@@ -134,6 +134,9 @@ describe('the firebreak command without a server', () => {
       const since = await firebreak(['incidents', 'list', '--since', new Date(Date.now() + 3_600_000).toISOString()], env);
       assert.equal(since.code, 0, since.err);
       assert.equal(since.out, '', 'nothing opened after an hour from now');
+      const until = await firebreak(['incidents', 'list', '--until', new Date(Date.now() + 3_600_000).toISOString(), '--status', 'triggered'], env);
+      assert.match(until.out, /^INC-2\t[^\n]+\nINC-1\t[^\n]+\n$/);
+      assert.equal((await firebreak(['incidents', 'list', '--until', '2020-01-01T00:00:00Z'], env)).out, '', 'nothing opened before 2020');
       const show = await firebreak(['incidents', 'show', 'INC-2'], env);
       assert.equal(show.code, 0, show.err);
       const approval = /approval (\d+): step hold of gated waits/.exec(show.out);
