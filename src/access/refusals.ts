@@ -1,5 +1,5 @@
 import type { Db } from '../db/db.js';
-import { claimRequest, saveResponse } from '../incidents/requests.js';
+import { oncePerRequest } from '../incidents/requests.js';
 import { appendTimeline } from '../incidents/timeline.js';
 import type { Metrics } from '../lib/metrics.js';
 import type { Principal } from './principal.js';
@@ -26,16 +26,13 @@ export async function recordRefusal(db: Db, metrics: Metrics, r: RefusedRequest)
   // A key of its own: should a later delivery of the request be allowed, it must not find this
   // refusal where its outcome is kept.
   const key = `${r.requestKey}:refused`;
-  const recorded = await db.transaction(async (tx) => {
-    const before = await claimRequest<Refusal>(tx, key);
-    if (before) return { refusal: before, first: false };
+  const recorded = await oncePerRequest(db, key, async (tx) => {
     const incidentId = r.place && (await incidentOfPlace(tx, r.place));
     if (incidentId !== null) await appendTimeline(tx, [refusalEvent(incidentId, r.at, r.who, r.refusal)]);
-    await saveResponse(tx, key, r.refusal);
-    return { refusal: r.refusal, first: true };
+    return r.refusal;
   });
   if (recorded.first) countRefusal(metrics, r.refusal);
-  return recorded.refusal;
+  return recorded.value;
 }
 
 /** Counts a refusal in firebreak_access_refused_total{action}. For refusals recorded inside the transaction of a decision. */

@@ -4,7 +4,7 @@ import { setIncidentSeverity, setIncidentStatus } from './incidents-sql.js';
 import { cardJob, commanderJob, openingJobs, pagerJob, postmortemJob } from './jobs.js';
 import { decideStatusAction, type StatusAction } from './lifecycle.js';
 import { targetCondition } from './queries.js';
-import { claimRequest, saveResponse } from './requests.js';
+import { oncePerRequest } from './requests.js';
 import { appendTimeline } from './timeline.js';
 import { incidentRef, type IncidentStatus, type IncidentTarget, type Severity, type TimelineEntry } from './types.js';
 
@@ -44,13 +44,7 @@ export type ChangeOutcome =
  * changes nothing (acknowledging twice) records nothing, so a double click is one event.
  */
 export async function changeIncident(db: Db, queue: JobQueue, target: IncidentTarget, change: IncidentChange, ctx: RequestContext): Promise<ChangeOutcome> {
-  return db.transaction(async (tx) => {
-    const before = await claimRequest<ChangeOutcome>(tx, ctx.requestKey);
-    if (before) return before;
-    const outcome = await applyChange(tx, queue, target, change, ctx);
-    await saveResponse(tx, ctx.requestKey, outcome);
-    return outcome;
-  });
+  return (await oncePerRequest(db, ctx.requestKey, (tx) => applyChange(tx, queue, target, change, ctx))).value;
 }
 
 async function applyChange(tx: Queryable, queue: JobQueue, target: IncidentTarget, change: IncidentChange, ctx: RequestContext): Promise<ChangeOutcome> {
@@ -120,9 +114,7 @@ export interface Declaration {
 
 /** Opens a declared incident (no alert group) with its timeline event and the opening job. */
 export async function declareIncident(db: Db, queue: JobQueue, d: Declaration, ctx: RequestContext): Promise<{ id: number; number: number }> {
-  return db.transaction(async (tx) => {
-    const before = await claimRequest<{ id: number; number: number }>(tx, ctx.requestKey);
-    if (before) return before;
+  return (await oncePerRequest(db, ctx.requestKey, async (tx): Promise<{ id: number; number: number }> => {
     const { rows } = await tx.query<{ id: number; number: number }>(
       `INSERT INTO incidents (title, severity, commander, opened_at, last_seen_at)
        VALUES ($1, $2, $3, $4, $4) RETURNING id, number`,
@@ -139,9 +131,8 @@ export async function declareIncident(db: Db, queue: JobQueue, d: Declaration, c
       },
     }]);
     await queue.enqueue(tx, ...openingJobs(created.id, d.ownChannel));
-    await saveResponse(tx, ctx.requestKey, created);
     return created;
-  });
+  })).value;
 }
 
 /** Queues a (re)draft of the target incident's postmortem; its number, or null when there is no such incident. */

@@ -5,7 +5,7 @@ import { setIncidentStatus } from './incidents-sql.js';
 import { cardJob, openingJobs } from './jobs.js';
 import { decideStatusAction } from './lifecycle.js';
 import { insertDeclaredIncident, insertLinks, readChildren, readLinkCandidates, type LinkCandidate } from './links-sql.js';
-import { claimRequest, saveResponse } from './requests.js';
+import { oncePerRequest } from './requests.js';
 import { appendTimeline } from './timeline.js';
 import { incidentRef, type Severity, type TimelineEntry } from './types.js';
 
@@ -66,27 +66,19 @@ async function link(
 }
 
 /** `/incident link INC-p INC-a INC-b…`: links the incidents to INC-p, once per request. */
-export function linkIncidents(db: Db, queue: JobQueue, parentNumber: number, childNumbers: readonly number[], ctx: RequestContext): Promise<LinkOutcome> {
-  return db.transaction(async (tx) => {
-    const before = await claimRequest<LinkOutcome>(tx, ctx.requestKey);
-    if (before) return before;
-    const outcome = await link(tx, queue, parentNumber, childNumbers, ctx);
-    await saveResponse(tx, ctx.requestKey, outcome);
-    return outcome;
-  });
+export async function linkIncidents(db: Db, queue: JobQueue, parentNumber: number, childNumbers: readonly number[], ctx: RequestContext): Promise<LinkOutcome> {
+  return (await oncePerRequest(db, ctx.requestKey, (tx) => link(tx, queue, parentNumber, childNumbers, ctx))).value;
 }
 
 /**
  * Declares a parent incident that links `childNumbers`, in one transaction; `also` runs in it with
  * the new incident (the digest notes its parent). Once per request.
  */
-export function declareParent(
+export async function declareParent(
   db: Db, queue: JobQueue, d: { title: string; severity: Severity }, childNumbers: readonly number[], ctx: RequestContext,
   also: (tx: Queryable, parent: { id: number; number: number }) => Promise<void>,
 ): Promise<{ number: number; outcome: LinkOutcome } | { number: null }> {
-  return db.transaction(async (tx) => {
-    const before = await claimRequest<{ number: number; outcome: LinkOutcome } | { number: null }>(tx, ctx.requestKey);
-    if (before) return before;
+  return (await oncePerRequest(db, ctx.requestKey, async (tx): Promise<{ number: number; outcome: LinkOutcome } | { number: null }> => {
     const created = await insertDeclaredIncident(tx, d.title, d.severity, ctx.actor, ctx.at);
     await appendTimeline(tx, [{
       incidentId: created.id, at: ctx.at, kind: 'incident.opened', actor: ctx.actor,
@@ -96,17 +88,13 @@ export function declareParent(
     await queue.enqueue(tx, ...openingJobs(created.id));
     const outcome = await link(tx, queue, created.number, childNumbers, ctx, { skipUnlinkable: true });
     await also(tx, created);
-    const answer = { number: created.number, outcome };
-    await saveResponse(tx, ctx.requestKey, answer);
-    return answer;
-  });
+    return { number: created.number, outcome };
+  })).value;
 }
 
 /** Resolves the open incidents linked to `parentId` (offered once the parent is resolved). Their numbers. */
-export function resolveChildren(db: Db, queue: JobQueue, parentId: number, ctx: RequestContext): Promise<{ parent: number | null; resolved: number[] }> {
-  return db.transaction(async (tx) => {
-    const before = await claimRequest<{ parent: number | null; resolved: number[] }>(tx, ctx.requestKey);
-    if (before) return before;
+export async function resolveChildren(db: Db, queue: JobQueue, parentId: number, ctx: RequestContext): Promise<{ parent: number | null; resolved: number[] }> {
+  return (await oncePerRequest(db, ctx.requestKey, async (tx): Promise<{ parent: number | null; resolved: number[] }> => {
     const { rows } = await tx.query<{ number: number }>('SELECT number FROM incidents WHERE id = $1', [parentId]);
     const parent = rows[0]?.number ?? null;
     const resolved: number[] = [];
@@ -131,8 +119,6 @@ export function resolveChildren(db: Db, queue: JobQueue, parentId: number, ctx: 
       const ids = await readChildren(tx, parentId);
       await queue.enqueue(tx, ...ids.filter((c) => resolved.includes(c.number)).map((c) => cardJob(c.id)));
     }
-    const answer = { parent, resolved };
-    await saveResponse(tx, ctx.requestKey, answer);
-    return answer;
-  });
+    return { parent, resolved };
+  })).value;
 }

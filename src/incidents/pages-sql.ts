@@ -4,7 +4,7 @@ import { pagerJob } from './jobs.js';
 import { DEFAULT_PAGER_SERVICE, dedupKeyOf, desiredAction, serviceFor, type PagerAction } from './paging.js';
 import { targetCondition } from './queries.js';
 import type { IncidentRoute } from './routing.js';
-import { claimRequest, saveResponse } from './requests.js';
+import { oncePerRequest } from './requests.js';
 import { appendTimeline } from './timeline.js';
 import { incidentRef, OPEN_STATUSES_SQL, type IncidentStatus, type IncidentTarget } from './types.js';
 
@@ -73,9 +73,7 @@ export async function pageIncident(
   db: Db, queue: JobQueue, target: IncidentTarget, service: string | undefined, services: readonly string[], routes: readonly IncidentRoute[],
   ctx: { actor: string; at: Date; requestKey: string; reason: string },
 ): Promise<PageOutcome> {
-  return db.transaction(async (tx) => {
-    const before = await claimRequest<PageOutcome>(tx, ctx.requestKey);
-    if (before) return before;
+  return (await oncePerRequest(db, ctx.requestKey, async (tx): Promise<PageOutcome> => {
     const [where, param] = targetCondition(target, 1);
     const { rows } = await tx.query<{ id: number; labels: Record<string, string> }>(
       `SELECT i.id, i.common_labels AS labels FROM incidents i WHERE ${where}`, [param],
@@ -89,9 +87,8 @@ export async function pageIncident(
         ? await requestPage(tx, queue, incident.id, chosen, ctx)
         : { outcome: 'unknown_service', service: service ?? null, known: services };
     }
-    await saveResponse(tx, ctx.requestKey, outcome);
     return outcome;
-  });
+  })).value;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Principal } from '../access/principal.js';
 import { refusalEvent, type Refusal } from '../access/refusal.js';
 import { countRefusal } from '../access/refusals.js';
 import type { Db, Queryable } from '../db/db.js';
-import { claimRequest, saveResponse } from '../incidents/requests.js';
+import { oncePerRequest } from '../incidents/requests.js';
 import { appendTimeline } from '../incidents/timeline.js';
 import { FIREBREAK_ACTOR } from '../incidents/types.js';
 import type { Metrics } from '../lib/metrics.js';
@@ -50,13 +50,7 @@ async function lockApproval(tx: Queryable, id: number) {
  * counted.
  */
 export async function decideApproval(db: Db, deps: { queue: JobQueue; metrics: Metrics }, click: ApprovalClick): Promise<ApprovalOutcome> {
-  const { outcome, first } = await db.transaction(async (tx) => {
-    const before = await claimRequest<ApprovalOutcome>(tx, click.requestKey);
-    if (before) return { outcome: before, first: false };
-    const result = await decide(tx, deps.queue, click);
-    await saveResponse(tx, click.requestKey, result);
-    return { outcome: result, first: true };
-  });
+  const { value: outcome, first } = await oncePerRequest(db, click.requestKey, (tx) => decide(tx, deps.queue, click));
   if (first && outcome.outcome === 'refused') countRefusal(deps.metrics, outcome.refusal);
   deps.metrics.approvals.inc({ outcome: outcome.outcome === 'vote' ? 'approved_partly' : outcome.outcome });
   return outcome;

@@ -3,7 +3,7 @@ import type { Principal } from '../access/principal.js';
 import { refusalEvent, type Refusal } from '../access/refusal.js';
 import { countRefusal } from '../access/refusals.js';
 import type { Db, Queryable } from '../db/db.js';
-import { claimRequest, saveResponse } from '../incidents/requests.js';
+import { oncePerRequest } from '../incidents/requests.js';
 import { appendTimeline } from '../incidents/timeline.js';
 import type { Metrics } from '../lib/metrics.js';
 import { mayDecide } from './approvers.js';
@@ -41,31 +41,21 @@ export async function resolveAttention(
 ): Promise<AttentionOutcome> {
   // The policy may read groups from Slack: before the transaction, so no network call holds a lock.
   const permitted = await deps.access.check(click.who, `step.${click.choice}`);
-  const { outcome, first } = await db.transaction(async (tx) => {
-    const before = await claimRequest<AttentionOutcome>(tx, click.requestKey);
-    if (before) return { outcome: before, first: false };
+  const { value: outcome, first } = await oncePerRequest(db, click.requestKey, async (tx): Promise<AttentionOutcome> => {
     const { rows } = await tx.query<{ status: string; stepId: string; runId: number; incidentId: number }>(
       `SELECT status, step_id AS "stepId", run_id AS "runId", incident_id AS "incidentId" FROM step_runs WHERE id = $1 FOR UPDATE`,
       [click.stepRunId],
     );
     const step = rows[0];
-    let result: AttentionOutcome;
-    if (!step) result = { outcome: 'not_found' };
-    else if (step.status !== 'needs_attention') result = { outcome: 'already', status: step.status };
-    else {
-      const approval = await approvalOfStep(tx, click.stepRunId);
-      const verdict = approval && click.choice === 'retry'
-        ? mayDecide(approval.policy, approval.approvers, { user: click.who.slackUserId, choice: 'retry', requester: approval.requestedBy })
-        : permitted;
-      if (!verdict.ok) {
-        await appendTimeline(tx, [refusalEvent(step.incidentId, click.at, click.who, verdict.refusal)]);
-        result = { outcome: 'refused', refusal: verdict.refusal };
-      } else {
-        result = await settle(tx, deps.queue, click, step);
-      }
-    }
-    await saveResponse(tx, click.requestKey, result);
-    return { outcome: result, first: true };
+    if (!step) return { outcome: 'not_found' };
+    if (step.status !== 'needs_attention') return { outcome: 'already', status: step.status };
+    const approval = await approvalOfStep(tx, click.stepRunId);
+    const verdict = approval && click.choice === 'retry'
+      ? mayDecide(approval.policy, approval.approvers, { user: click.who.slackUserId, choice: 'retry', requester: approval.requestedBy })
+      : permitted;
+    if (verdict.ok) return settle(tx, deps.queue, click, step);
+    await appendTimeline(tx, [refusalEvent(step.incidentId, click.at, click.who, verdict.refusal)]);
+    return { outcome: 'refused', refusal: verdict.refusal };
   });
   if (first && outcome.outcome === 'refused') countRefusal(deps.metrics, outcome.refusal);
   return outcome;

@@ -1,7 +1,7 @@
 import type { Db, Queryable } from '../db/db.js';
 import { setIncidentSeverity } from '../incidents/incidents-sql.js';
 import { cardJob } from '../incidents/jobs.js';
-import { claimRequest, saveResponse } from '../incidents/requests.js';
+import { oncePerRequest } from '../incidents/requests.js';
 import { appendTimeline } from '../incidents/timeline.js';
 import { incidentRef, type IncidentTarget } from '../incidents/types.js';
 import type { Clock } from '../lib/clock.js';
@@ -82,9 +82,7 @@ export async function runPlaybookByHand(
 ): Promise<ManualRunOutcome> {
   const playbook = registry.find(name);
   if (!playbook) return { outcome: 'unknown_playbook', known: registry.current().map((p) => p.definition.name) };
-  return db.transaction(async (tx) => {
-    const before = await claimRequest<ManualRunOutcome>(tx, ctx.requestKey);
-    if (before) return before;
+  return (await oncePerRequest(db, ctx.requestKey, async (tx): Promise<ManualRunOutcome> => {
     const incident = await lockIncident(tx, target, false);
     let outcome: ManualRunOutcome;
     if (!incident) outcome = { outcome: 'not_found' };
@@ -95,7 +93,6 @@ export async function runPlaybookByHand(
       const runId = (await startRun(tx, queue, playbook, incident, alert, 'manual', ctx.actor, ctx.at))!;
       outcome = { outcome: 'started', runId, incident: incident.number, playbook: name, steps: playbook.definition.steps.length };
     }
-    await saveResponse(tx, ctx.requestKey, outcome);
     return outcome;
-  });
+  })).value;
 }
